@@ -1,0 +1,120 @@
+"""The first cell of every chapter: Colab set-up, profile and device report (DESIGN.md section 4).
+
+The repository URL lives in one place, ``repository.url`` in ``_config.yml``. Colab cannot read that file
+before the course is installed, so each notebook's first cell carries a copy that ``python -m course.colab
+sync`` writes from ``_config.yml`` (a fork changes that one line, then runs sync); the tests fail if a copy
+is stale.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .profiles import Profile, get_profile
+
+ROOT = Path(__file__).resolve().parent.parent
+SETUP_TAG = "colab-setup"
+PACKAGE = "sentiment-transfer-course"
+
+SETUP_TEMPLATE = '''# Set-up. On Google Colab this installs the course's own packages and what Colab lacks (never torch:
+# Colab's own build matches its GPU). On your machine, follow book/setup.md instead; this does nothing there.
+import sys
+if "google.colab" in sys.modules:
+    %pip install -q "{package}[colab] @ git+{url}"
+
+from course import start_chapter
+profile = start_chapter()'''
+
+
+def repository_url(config: Path = ROOT / "_config.yml") -> str:
+    import yaml
+
+    with config.open(encoding="utf-8") as fh:
+        url = yaml.safe_load(fh)["repository"]["url"]
+    return url.rstrip("/")
+
+
+def setup_cell_source(url: str | None = None) -> str:
+    return SETUP_TEMPLATE.format(package=PACKAGE, url=url or repository_url())
+
+
+def chapter_notebooks(root: Path = ROOT) -> list[Path]:
+    return sorted((root / "chapters").glob("*/*.ipynb"))
+
+
+def _setup_cell(nb: dict) -> dict | None:
+    for cell in nb["cells"]:
+        if SETUP_TAG in cell.get("metadata", {}).get("tags", []):
+            return cell
+    return None
+
+
+def stale_setup_cells(root: Path = ROOT) -> list[str]:
+    """Notebooks whose first code cell is not the tagged set-up cell with the current repository URL."""
+    expected = setup_cell_source(repository_url(root / "_config.yml"))
+    problems = []
+    for path in chapter_notebooks(root):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        cell = _setup_cell(nb)
+        if cell is None or not code or code[0] is not cell:
+            problems.append(f"{path.relative_to(root)}: first code cell is not tagged '{SETUP_TAG}'")
+        elif "".join(cell["source"]) != expected:
+            problems.append(f"{path.relative_to(root)}: set-up cell differs from _config.yml (run: python -m course.colab sync)")
+    return problems
+
+
+def sync(root: Path = ROOT) -> list[Path]:
+    """Rewrite every chapter's set-up cell from ``_config.yml``. Returns the notebooks it changed."""
+    source = setup_cell_source(repository_url(root / "_config.yml"))
+    changed = []
+    for path in chapter_notebooks(root):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        cell = _setup_cell(nb)
+        if cell is None:
+            raise SystemExit(f"{path}: no cell tagged '{SETUP_TAG}'; add the set-up cell first")
+        if "".join(cell["source"]) != source:
+            cell["source"] = source.splitlines(keepends=True)
+            path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+            changed.append(path)
+    return changed
+
+
+def in_colab() -> bool:
+    return "google.colab" in sys.modules
+
+
+def start_chapter(profile_name: str | None = None) -> Profile:
+    """Print the profile and the sizes it chose, the device, and GPU advice; return the profile."""
+    import torch
+
+    from .runtime import describe_device, seed_everything
+
+    profile = get_profile(profile_name)
+    print(profile.describe())
+    print(f"Device: {describe_device()}; PyTorch {torch.__version__}")
+    if not torch.cuda.is_available() and profile.name == "full":
+        print("Warning: the 'full' profile expects a GPU and will be very slow here. Set COURSE_PROFILE=quick.")
+    if in_colab() and not torch.cuda.is_available():
+        print("Tip: no GPU in this Colab session. Runtime > Change runtime type > T4 GPU, then run this cell again.")
+    seed_everything(profile.seed)
+    return profile
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course.colab", description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["sync", "check"], help="sync: rewrite set-up cells; check: list stale ones")
+    args = parser.parse_args(argv)
+    if args.command == "sync":
+        for path in sync():
+            print(f"updated {path.relative_to(ROOT)}")
+        return 0
+    problems = stale_setup_cells()
+    print("\n".join(problems) or "all set-up cells match _config.yml")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,163 @@
+"""Profiles: one notebook, three sizes (DESIGN.md section 2).
+
+A profile decides how much work a chapter does, never what it teaches. Chapters read fields from the
+profile object; they never branch on its name.
+
+    >>> from course import get_profile
+    >>> p = get_profile("ci")
+    >>> p.n_train
+    400
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+
+PROFILE_ENV = "COURSE_PROFILE"
+MODEL_ENV = "COURSE_MODEL"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How much data and compute a chapter uses. ``None`` for a size means "the whole split"."""
+
+    name: str
+    description: str
+    seed: int = 42
+    # IMDb subsets: train and validation are carved (disjoint, stratified) from IMDb's train split,
+    # test is a stratified subset of IMDb's test split.
+    n_train: int | None = None
+    n_val: int = 1000
+    n_test: int | None = None
+    # SST-2 subsets (validation is GLUE's labelled dev set, our held-out test for SST-2).
+    sst2_n_train: int | None = None
+    sst2_n_val: int | None = None
+    # Part 1, the LSTM.
+    lstm_max_tokens: int = 400
+    lstm_vocab_size: int = 25_000
+    lstm_embed_dim: int = 100
+    lstm_hidden: int = 128
+    lstm_epochs: int = 4
+    lstm_batch_size: int = 64
+    learning_curve_sizes: tuple[int | None, ...] = (250, 1000, 5000, None)
+    # Part 2, the transformer.
+    model_id: str = "FacebookAI/roberta-base"
+    max_length: int = 512
+    batch_size: int = 16
+    head_epochs: int = 3
+    finetune_epochs: int = 2
+    # Part 3, serving.
+    serve_max_length: int = 512
+
+    def sizes(self) -> dict:
+        """The sizes this profile chose, as a dict a chapter can print."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "description"}
+
+    def describe(self) -> str:
+        def fmt(v):
+            return "all" if v is None else (f"{v:,}" if isinstance(v, int) else str(v))
+
+        return (
+            f"Profile '{self.name}': {self.description}\n"
+            f"  IMDb train/val/test: {fmt(self.n_train)} / {fmt(self.n_val)} / {fmt(self.n_test)} reviews;"
+            f" SST-2 train/val: {fmt(self.sst2_n_train)} / {fmt(self.sst2_n_val)} sentences\n"
+            f"  LSTM: {self.lstm_epochs} epochs, {self.lstm_max_tokens} tokens per review;"
+            f" transformer: {self.model_id}, window {self.max_length} tokens, batch {self.batch_size},"
+            f" {self.head_epochs}+{self.finetune_epochs} epochs"
+        )
+
+
+PROFILES: dict[str, Profile] = {
+    "ci": Profile(
+        name="ci",
+        description="tiny sizes and the offline stand-in encoder; every chapter in seconds on 2 CPU cores (used by the tests)",
+        n_train=400,
+        n_val=200,
+        n_test=400,
+        sst2_n_train=400,
+        sst2_n_val=200,
+        lstm_max_tokens=128,
+        lstm_vocab_size=5_000,
+        lstm_embed_dim=50,
+        lstm_hidden=32,
+        lstm_epochs=1,
+        lstm_batch_size=32,
+        learning_curve_sizes=(100, 400),
+        model_id="sentence-transformers/all-MiniLM-L6-v2",
+        max_length=128,
+        batch_size=16,
+        head_epochs=1,
+        finetune_epochs=1,
+        serve_max_length=128,
+    ),
+    "quick": Profile(
+        name="quick",
+        description="real data sized for a laptop CPU: minutes per chapter, real (smaller) numbers",
+        n_train=None,
+        n_val=1000,
+        n_test=None,
+        sst2_n_train=None,
+        sst2_n_val=None,
+        lstm_max_tokens=256,
+        lstm_vocab_size=25_000,
+        lstm_embed_dim=100,
+        lstm_hidden=128,
+        lstm_epochs=4,
+        lstm_batch_size=64,
+        learning_curve_sizes=(250, 1000, 5000, None),
+        model_id="sentence-transformers/all-MiniLM-L6-v2",
+        max_length=256,
+        batch_size=32,
+        head_epochs=2,
+        finetune_epochs=1,
+        serve_max_length=256,
+    ),
+    "full": Profile(
+        name="full",
+        description="the real thing on a GPU: all of IMDb, roberta-base, the epochs of the papers",
+        n_train=None,
+        n_val=1000,
+        n_test=None,
+        sst2_n_train=None,
+        sst2_n_val=None,
+        lstm_max_tokens=400,
+        lstm_epochs=6,
+        lstm_batch_size=64,
+        learning_curve_sizes=(250, 1000, 5000, None),
+        model_id="FacebookAI/roberta-base",
+        max_length=512,
+        batch_size=16,
+        head_epochs=3,
+        finetune_epochs=2,
+        serve_max_length=512,
+    ),
+}
+
+
+def _gpu_available() -> bool:
+    try:
+        import torch
+    except ImportError:
+        return False
+    return bool(torch.cuda.is_available())
+
+
+def get_profile(name: str | None = None) -> Profile:
+    """Return the profile called ``name``, else ``$COURSE_PROFILE``, else ``full`` on a GPU and ``quick`` on a CPU.
+
+    ``$COURSE_MODEL``, when set, replaces the profile's model id (for example to try
+    ``distilbert/distilroberta-base`` in the quick profile).
+    """
+    chosen = name or os.environ.get(PROFILE_ENV) or ("full" if _gpu_available() else "quick")
+    chosen = chosen.strip().lower()
+    if chosen not in PROFILES:
+        raise ValueError(
+            f"Unknown course profile {chosen!r}. Choose one of {', '.join(PROFILES)} "
+            f"(set {PROFILE_ENV}=ci|quick|full, or unset it to pick by hardware)."
+        )
+    profile = PROFILES[chosen]
+    model = os.environ.get(MODEL_ENV)
+    if model:
+        profile = dataclasses.replace(profile, model_id=model.strip())
+    return profile
