@@ -2,7 +2,7 @@
 
 It knows nothing of LSTMs or RoBERTa (DESIGN.md section 1).
 """
-from .colab import start_chapter
+from .chapter import start_chapter
 from .data import IMDB_ID, SST2_ID, label_names, load_imdb, load_sst2, stratified_subset
 from .profiles import PROFILES, Profile, get_profile
 from .runtime import describe_device, get_device, seed_everything

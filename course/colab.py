@@ -12,7 +12,6 @@ import json
 import sys
 from pathlib import Path
 
-from .profiles import Profile, get_profile
 
 ROOT = Path(__file__).resolve().parent.parent
 SETUP_TAG = "colab-setup"
@@ -80,27 +79,6 @@ def sync(root: Path = ROOT) -> list[Path]:
             path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
             changed.append(path)
     return changed
-
-
-def in_colab() -> bool:
-    return "google.colab" in sys.modules
-
-
-def start_chapter(profile_name: str | None = None) -> Profile:
-    """Print the profile and the sizes it chose, the device, and GPU advice; return the profile."""
-    import torch
-
-    from .runtime import describe_device, seed_everything
-
-    profile = get_profile(profile_name)
-    print(profile.describe())
-    print(f"Device: {describe_device()}; PyTorch {torch.__version__}")
-    if not torch.cuda.is_available() and profile.name == "full":
-        print("Warning: the 'full' profile expects a GPU and will be very slow here. Set COURSE_PROFILE=quick.")
-    if in_colab() and not torch.cuda.is_available():
-        print("Tip: no GPU in this Colab session. Runtime > Change runtime type > T4 GPU, then run this cell again.")
-    seed_everything(profile.seed)
-    return profile
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,26 @@
+"""Shared test set-up: never touch the network, and find the offline mirror."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# A miss must fail at once, not after network retries (and no test may reach the Hub).
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def mirror() -> Path:
+    """The offline mirror named by COURSE_MIRROR. Its absence is an error, never a silent skip."""
+    value = os.environ.get("COURSE_MIRROR")
+    if not value or not Path(value).is_dir():
+        pytest.fail(
+            "COURSE_MIRROR must point at the offline mirror (for example COURSE_MIRROR=../shared/mirror); "
+            f"got {value!r}. See README.md, 'Running the tests'."
+        )
+    return Path(value)
