@@ -7,7 +7,7 @@ Public interface (Part 3 relies on the first three):
 - :func:`truncate_head_tail`: the documented head+tail truncation rule;
 - freezing helpers, the accelerate training loop, length-grouped dynamic padding, the stage pipeline.
 """
-from .checkpoint import (CheckpointMismatchError, check_state_dict, load_checkpoint, load_weights, read_config,
+from .checkpoint import (CheckpointMismatchError, build_from_config, check_state_dict, load_checkpoint, load_weights, read_config,
                          save_checkpoint, tensors_equal)
 from .data import (LengthGroupedBatchSampler, PadCollator, encode_texts, feature_loader, load_tweets, make_loader,
                    real_token_share, repair_text, tokenize_dataset, truncate_head_tail)
@@ -18,7 +18,7 @@ from .training import EvalResult, TrainResult, evaluate, extract_features, make_
 
 __all__ = [
     "CheckpointMismatchError", "ClassificationHead", "EvalResult", "HeadSpec", "LengthGroupedBatchSampler",
-    "PadCollator", "ParamCount", "SentimentClassifier", "TrainResult", "build_classifier", "check_state_dict",
+    "PadCollator", "ParamCount", "SentimentClassifier", "TrainResult", "build_classifier", "build_from_config", "check_state_dict",
     "count_trainable", "encode_texts", "encoder_layers", "evaluate", "extract_features", "feature_loader",
     "freeze_encoder", "grow_head", "load_checkpoint", "load_tweets", "load_weights", "make_accelerator",
     "make_loader", "mean_pool", "read_config", "real_token_share", "repair_text", "save_checkpoint",
