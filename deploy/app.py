@@ -81,6 +81,23 @@ def _parse_texts(payload) -> tuple[list[str], bool]:
     return texts, batch
 
 
+def _read_body() -> bytes:
+    """The request body, at most 1 MB. A chunked upload (no Content-Length) is read up to the limit + 1 byte,
+    because werkzeug would silently cut it at the limit and we would answer a misleading 400."""
+    if request.content_length is not None or not request.environ.get("wsgi.input_terminated"):
+        return request.get_data(cache=False)
+    stream, chunks, size = request.environ["wsgi.input"], [], 0
+    while size <= MAX_BODY_BYTES:
+        chunk = stream.read(min(65536, MAX_BODY_BYTES + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > MAX_BODY_BYTES:
+        raise ApiError(413, "payload_too_large", f"The body is larger than {MAX_BODY_BYTES // 1024} KB.")
+    return b"".join(chunks)
+
+
 def _json_type(value) -> str:
     return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number",
             float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
@@ -145,7 +162,7 @@ def create_app(bundle_dir: str | os.PathLike | None = None, *, bundle: Bundle | 
         if request.mimetype != "application/json":
             raise ApiError(415, "unsupported_media_type",
                            f"Send JSON with the header Content-Type: application/json (got {request.mimetype or 'none'!r}).")
-        raw = request.get_data(cache=False)  # raises 413 for a body over the limit without a Content-Length
+        raw = _read_body()
         try:
             payload = json.loads(raw.decode("utf-8"))
         except UnicodeDecodeError:
