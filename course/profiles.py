@@ -47,6 +47,12 @@ class Profile:
     batch_size: int = 16
     head_epochs: int = 3
     finetune_epochs: int = 2
+    tf_n_train: int | None = None  # IMDb training reviews for the transformer (a subset of n_train; None = all)
+    finetune_lr: float = 2e-5  # peak learning rate when the encoder is fine-tuned (AdamW, linear warm-up/decay)
+    grad_accum_steps: int = 1  # optimiser step every this many batches (effective batch = batch_size x this)
+    sst2_curve_sizes: tuple[int | None, ...] = (0, 100, 1000, None)  # few-shot SST-2 training sizes (None = all)
+    tweet_n_train: int | None = None  # 3-class tweets (Part 2, new label): training tweets (None = all left)
+    tweet_n_test: int = 5000  # held-out tweets for the 3-class results
     # Part 3, serving.
     serve_max_length: int = 512
 
@@ -87,8 +93,14 @@ PROFILES: dict[str, Profile] = {
         model_id="sentence-transformers/all-MiniLM-L6-v2",
         max_length=128,
         batch_size=16,
-        head_epochs=1,
+        head_epochs=3,
         finetune_epochs=1,
+        tf_n_train=200,
+        finetune_lr=5e-5,
+        grad_accum_steps=1,
+        sst2_curve_sizes=(0, 50, 200),
+        tweet_n_train=300,
+        tweet_n_test=300,
         serve_max_length=128,
     ),
     "quick": Profile(
@@ -108,9 +120,15 @@ PROFILES: dict[str, Profile] = {
         learning_curve_sizes=(250, 1000, 5000, None),
         model_id="sentence-transformers/all-MiniLM-L6-v2",
         max_length=256,
-        batch_size=32,
-        head_epochs=2,
+        batch_size=16,
+        head_epochs=10,
         finetune_epochs=1,
+        tf_n_train=8000,
+        finetune_lr=5e-5,
+        grad_accum_steps=1,
+        sst2_curve_sizes=(0, 100, 1000, 5000),
+        tweet_n_train=3000,
+        tweet_n_test=2000,
         serve_max_length=256,
     ),
     "full": Profile(
@@ -128,8 +146,14 @@ PROFILES: dict[str, Profile] = {
         model_id="FacebookAI/roberta-base",
         max_length=512,
         batch_size=16,
-        head_epochs=3,
+        head_epochs=10,
         finetune_epochs=2,
+        tf_n_train=None,
+        finetune_lr=2e-5,
+        grad_accum_steps=2,
+        sst2_curve_sizes=(0, 100, 1000, None),
+        tweet_n_train=None,
+        tweet_n_test=5000,
         serve_max_length=512,
     ),
 }
