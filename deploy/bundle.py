@@ -206,6 +206,10 @@ class Bundle:
         input_ids, mask = pad_batch(ids, self.window.pad_id)
         return self.session.run(["logits"], {"input_ids": input_ids, "attention_mask": mask})[0]
 
+    def logits_for_ids(self, ids: list[np.ndarray]) -> np.ndarray:
+        """Logits [len(ids), num_labels] for already-encoded reviews (see :meth:`encode`)."""
+        return self._run(ids)
+
     def logits(self, texts: list[str]) -> np.ndarray:
         return self._run(self.encode(texts))
 

@@ -28,6 +28,8 @@ MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 DEFAULT_ATOL = 1e-4  # max |logit difference| allowed between PyTorch and fp32 ONNX Runtime
 HEAD_FRACTION = 0.25  # Sun et al. (2019): 128 head + 382 tail tokens of a 512 window, about a quarter head
+# The rule mirrors roberta_transfer.truncate_head_tail (Part 2): budget = max_length - special tokens,
+# head = floor(budget * head_fraction), tail = budget - head; shorter texts are kept whole.
 
 
 class ExportError(RuntimeError):
@@ -91,13 +93,14 @@ def special_tokens(tokenizer) -> tuple[list[int], list[int]]:
 
 
 def make_window(tokenizer, max_length: int, pad_id: int | None = None, head_tokens: int | None = None,
-                use_special_tokens: bool = True) -> Window:
-    """The truncation window: ``max_length`` ids in all, special tokens included, head and tail of the text kept."""
+                use_special_tokens: bool = True, head_fraction: float = HEAD_FRACTION) -> Window:
+    """The truncation window: ``max_length`` ids in all, special tokens included, head and tail of the text kept
+    (``head_tokens``, or ``floor(budget * head_fraction)`` as Part 2's ``truncate_head_tail`` does)."""
     prefix, suffix = special_tokens(tokenizer) if use_special_tokens else ([], [])
     budget = max_length - len(prefix) - len(suffix)
     if budget < 1:
         raise ExportError(f"max_length={max_length} leaves no room for text after {len(prefix) + len(suffix)} special tokens.")
-    head = int(round(budget * HEAD_FRACTION)) if head_tokens is None else int(head_tokens)
+    head = int(budget * head_fraction) if head_tokens is None else int(head_tokens)
     head = min(max(head, 0), budget)
     if pad_id is None:
         pad_id = next((tokenizer.token_to_id(t) for t in ("<pad>", "[PAD]", "<PAD>") if tokenizer.token_to_id(t) is not None), 0)
@@ -333,9 +336,12 @@ def from_part2_checkpoint(checkpoint_dir: str | Path, name: str | None = None):
         tokenizer = _clone_tokenizer(hf_tokenizer)
     max_length = int(_first(config, "max_length", "window.max_length"))
     head = _first(config, "head_tokens", "truncation.head_tokens", "window.head_tokens")
+    fraction = float(_first(config, "truncation.head_fraction", default=HEAD_FRACTION))
     pad_id = getattr(hf_tokenizer, "pad_token_id", None)
-    window = make_window(tokenizer, max_length, pad_id=pad_id, head_tokens=head)
-    encoder = _first(config, "encoder.hub_id", "encoder.served_by", "encoder", "model_id", default="encoder")
+    window = make_window(tokenizer, max_length, pad_id=pad_id, head_tokens=head, head_fraction=fraction)
+    requested = _first(config, "encoder.requested", "encoder.hub_id", "model_id", default="encoder")
+    served_by = _first(config, "encoder.served_by", default=requested)
+    encoder = requested if served_by == requested else f"{requested} (served by the stand-in {served_by})"
     spec = ModelSpec(
         name=name or f"part2-{checkpoint_dir.name}",
         architecture=str(_first(config, "architecture", default=f"{type(model).__name__} on {encoder}")),
@@ -343,7 +349,7 @@ def from_part2_checkpoint(checkpoint_dir: str | Path, name: str | None = None):
         test_accuracy=_first(config, "metrics.test_accuracy", "test_accuracy"),
         source_checkpoint=str(checkpoint_dir),
         description=f"Part 2 transfer-learning classifier, encoder {encoder}",
-        extra={"encoder": config.get("encoder")},
+        extra={"encoder": {"requested": requested, "served_by": served_by}, "profile": config.get("profile")},
     )
     return model, tokenizer, spec
 

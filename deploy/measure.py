@@ -37,7 +37,7 @@ def _dir_size(path: Path, exclude=EXCLUDE) -> int:
 def _gzip_size(paths: list[tuple[Path, str]], exclude=EXCLUDE) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "slug.tgz"
-        with tarfile.open(target, "w:gz", compresslevel=6) as tar:
+        with tarfile.open(target, "w:gz", compresslevel=1) as tar:
             for path, arcname in paths:
                 tar.add(path, arcname=arcname,
                         filter=lambda info: None if any(x in "/" + info.name + "/" for x in exclude) else info)
@@ -48,16 +48,55 @@ def python_runtime_dir() -> Path:
     return Path(sysconfig.get_paths()["stdlib"])
 
 
-def slug_estimate(bundle_dir: str | Path, frontend_dist: str | Path | None = None, pip_target: str | Path | None = None) -> dict:
-    """Sizes in MB (uncompressed and gzip-compressed) of dependencies, runtime, code, page and bundle."""
+def installed_closure(requirements: Path = HERE / "requirements.txt") -> dict[str, list[Path]]:
+    """The files of every installed distribution that ``requirements`` pulls in (its dependencies included)."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    todo = [Requirement(line.split("#")[0].strip()) for line in requirements.read_text().splitlines()
+            if line.split("#")[0].strip()]
+    seen: dict[str, list[Path]] = {}
+    while todo:
+        req = todo.pop()
+        name = req.name.lower().replace("_", "-")
+        if name in seen:
+            continue
+        try:
+            dist = metadata.distribution(req.name)
+        except metadata.PackageNotFoundError:
+            raise RuntimeError(f"{req.name} (from {requirements}) is not installed here; use deps='pip'") from None
+        seen[name] = [Path(dist.locate_file(f)) for f in (dist.files or [])]
+        for dep in dist.requires or []:
+            r = Requirement(dep)
+            if r.marker is None or r.marker.evaluate({"extra": ""}):
+                todo.append(r)
+    return seen
+
+
+def slug_estimate(bundle_dir: str | Path, frontend_dist: str | Path | None = None, deps: str = "pip") -> dict:
+    """Sizes in MB (uncompressed and gzip-compressed) of dependencies, runtime, code, page and bundle.
+
+    ``deps="pip"`` installs deploy/requirements.txt into an empty folder (what a host does; needs PyPI);
+    ``deps="installed"`` copies the same distributions from this environment (offline, a few seconds)."""
+    import shutil
+
     from .stage import stage
 
     bundle_dir = Path(bundle_dir)
     with tempfile.TemporaryDirectory() as tmp:
         ship = stage(bundle_dir, Path(tmp) / "ship", frontend_dist)
-        if pip_target:
-            deps = Path(pip_target)
+        if deps == "installed":
+            target = Path(tmp) / "site-packages"
+            for files in installed_closure().values():
+                for f in files:
+                    if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc":
+                        rel = Path(*f.parts[[i for i, part in enumerate(f.parts) if part == "site-packages"][-1] + 1:])
+                        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+                        shutil.copyfile(f, target / rel)
+            deps, source = target, "copied from this environment's installed distributions"
         else:
+            source = "pip install -r deploy/requirements.txt into an empty folder"
             deps = Path(tmp) / "site-packages"
             cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
                    "--target", str(deps), "-r", str(HERE / "requirements.txt")]
@@ -72,13 +111,13 @@ def slug_estimate(bundle_dir: str | Path, frontend_dist: str | Path | None = Non
             "page": [(ship / "deploy" / "frontend" / "dist", "dist")],
             "code": [(ship / "deploy" / n, n) for n in ("__init__.py", "app.py", "bundle.py")],
         }
-        result = {}
+        result = {"dependencies_from": source}
         for name, paths in parts.items():
             raw = sum(_dir_size(p) if p.is_dir() else p.stat().st_size for p, _ in paths)
             result[name] = {"mb": round(raw / 1e6, 1), "compressed_mb": round(_gzip_size(paths) / 1e6, 1)}
         dep_sizes = sorted(((p.name, _dir_size(p)) for p in deps.iterdir() if p.is_dir() and not p.name.endswith(".dist-info")),
                            key=lambda x: -x[1])[:6]
-    result["total_mb"] = round(sum(v["mb"] for v in result.values()), 1)
+    result["total_mb"] = round(sum(v["mb"] for v in result.values() if isinstance(v, dict)), 1)
     result["total_compressed_mb"] = round(sum(v["compressed_mb"] for v in result.values() if isinstance(v, dict)), 1)
     result["largest_dependencies_mb"] = {n: round(s / 1e6, 1) for n, s in dep_sizes}
     result["heroku_limit_mb"] = HEROKU_SLUG_LIMIT_MB
@@ -140,10 +179,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bundle", type=Path, required=True)
     parser.add_argument("--frontend", type=Path, help="the built page (default: deploy/frontend/dist)")
     parser.add_argument("--skip-slug", action="store_true", help="only measure the running worker")
+    parser.add_argument("--deps", choices=["pip", "installed"], default="pip",
+                        help="pip: install the serving requirements into an empty folder (needs PyPI); "
+                             "installed: copy them from this environment (offline)")
     args = parser.parse_args(argv)
     out = {"bundle": str(args.bundle), "machine": f"{os.cpu_count()} CPU cores (shared with other work)"}
     if not args.skip_slug:
-        out["slug"] = slug_estimate(args.bundle, args.frontend)
+        out["slug"] = slug_estimate(args.bundle, args.frontend, deps=args.deps)
     out["worker"] = worker_memory(args.bundle)
     print(json.dumps(out, indent=2))
     return 0

@@ -42,7 +42,7 @@ def test_window_from_tokenizer():
     tok = tiny_tokenizer()
     w = make_window(tok, 32, pad_id=0)
     assert w.prefix_ids == (2,) and w.suffix_ids == (3,)  # [CLS] ... [SEP]
-    assert w.head_tokens + w.tail_tokens == 30 and w.head_tokens == round(30 * 0.25)
+    assert w.head_tokens + w.tail_tokens == 30 and w.head_tokens == 7  # floor(30 * 0.25), as Part 2
     assert make_window(tok, 32, head_tokens=5).tail_tokens == 25
     with pytest.raises(ExportError):
         make_window(tok, 2)
@@ -121,7 +121,8 @@ def fake_part2(tmp_path, monkeypatch):
     ckpt.mkdir()
     tok.save(str(ckpt / "tokenizer.json"))
     config = {"label_names": ["negative", "positive"], "max_length": 24, "metrics": {"test_accuracy": 0.93},
-              "encoder": {"hub_id": "FacebookAI/roberta-base"}}
+              "encoder": {"requested": "FacebookAI/roberta-base", "served_by": "FacebookAI/roberta-base"},
+              "truncation": {"rule": "head_tail", "head_fraction": 0.25}}
     (ckpt / "config.json").write_text(json.dumps(config))
 
     class Part2Model(torch.nn.Module):  # model(input_ids, attention_mask) -> logits
