@@ -476,7 +476,8 @@ def build_random_roberta(max_length: int = 512, seed: int = 0, **config_override
     from transformers import AutoModelForSequenceClassification, RobertaConfig
 
     torch.manual_seed(seed)
-    config = RobertaConfig(num_labels=2, **config_overrides)
+    # RobertaConfig() with roberta-base's real position table (514 = 512 tokens + RoBERTa's padding offset of 2)
+    config = RobertaConfig(num_labels=2, **{"max_position_embeddings": 514, **config_overrides})
     config.attn_implementation = "eager"
     model = AutoModelForSequenceClassification.from_config(config).eval()
     tokenizer = byte_level_tokenizer(config.vocab_size)
@@ -501,7 +502,7 @@ def byte_level_tokenizer(vocab_size: int):
     tok = Tokenizer(models.BPE(vocab=vocab, merges=[], unk_token="<unk>"))
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
-    tok.post_processor = processors.RobertaProcessing(sep=("</s>", 2), cls=("<s>", 0))
+    tok.post_processor = processors.RobertaProcessing(("</s>", 2), ("<s>", 0))
     if vocab_size < len(vocab):
         raise ExportError(f"vocab_size {vocab_size} is smaller than the {len(vocab)} byte-level base tokens.")
     return tok
