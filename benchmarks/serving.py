@@ -80,7 +80,7 @@ def measure_bundle(path: Path, threads: int, runs: int, lengths=(128, 512)) -> d
             continue
         ids, mask = synthetic_ids(bundle, length)
         feed = {"input_ids": ids, "attention_mask": mask}
-        out[f"latency_{length}_tokens"] = latency(lambda: bundle.session.run(["logits"], feed), runs if length <= 128 else max(5, runs // 2))
+        out[f"latency_{length}_tokens"] = latency(lambda: bundle.session.run(["logits"], feed), runs if length <= 128 else max(5, runs // 3))
     ids, mask = synthetic_ids(bundle, min(128, bundle.window.max_length), batch=32)
     feed = {"input_ids": ids, "attention_mask": mask}
     lat = latency(lambda: bundle.session.run(["logits"], feed), 3, warmup=1)
@@ -88,7 +88,7 @@ def measure_bundle(path: Path, threads: int, runs: int, lengths=(128, 512)) -> d
     # the whole serving path for one real-sized review (tokenise + truncate + run), as the API does it
     words = "the film was good but the plot was thin and the acting was not great".split()
     text = " ".join(words[i % len(words)] for i in range(90))
-    out["predict_one_review_incl_tokenising"] = latency(lambda: bundle.predict([text]), runs)
+    out["predict_one_review_incl_tokenising"] = latency(lambda: bundle.predict([text]), max(5, runs // 3))
     return out
 
 
@@ -128,6 +128,9 @@ def main(argv=None) -> int:
                         help="part2: the Part 2 checkpoint (made by roberta_transfer.ensure_stage2 if missing); "
                              "logreg: frozen MiniLM + logistic-regression head")
     parser.add_argument("--skip-slug", action="store_true")
+    parser.add_argument("--sections", default="roberta,standin,worker,slug",
+                        help="which sections to measure now (comma-separated); the others are taken from the last run's "
+                             "results in --workdir/results.json, each section keeping its own measured_at time")
     args = parser.parse_args(argv)
 
     import course
@@ -146,8 +149,53 @@ def main(argv=None) -> int:
         "versions": {"onnxruntime": __import__("onnxruntime").__version__, "torch": __import__("torch").__version__},
     }
 
+    sections = {x.strip() for x in args.sections.split(",") if x.strip()}
+    saved_path = work / "results.json"
+    saved = json.loads(saved_path.read_text()) if saved_path.is_file() else {}
+
+    def save(key, value):
+        value["measured_at"] = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+        result[key] = saved[key] = value
+        saved_path.write_text(json.dumps(saved, indent=2))
+
+    def restore(key):
+        if key not in saved:
+            raise SystemExit(f"no earlier results for {key!r} in {saved_path}: include it in --sections")
+        result[key] = saved[key]
+        return saved[key]
+
     # --- roberta-base-sized -------------------------------------------------------------------------------
     rb32, rb8 = work / "roberta-base-random-fp32", work / "roberta-base-random-int8"
+    if "roberta" not in sections:
+        rb = restore("roberta_base_sized")
+    else:
+        rb = measure_roberta(args, ex, rb32, rb8)
+        save("roberta_base_sized", rb)
+
+    # --- the stand-in ---------------------------------------------------------------------------------------
+    sb32, sb8 = work / "standin-fp32", work / "standin-int8"
+    if "standin" not in sections:
+        sb = restore("standin")
+    else:
+        sb = measure_standin(args, ex, profile, sb32, sb8)
+        save("standin", sb)
+
+    # --- deployment: worker memory, cold start, slug -----------------------------------------------------------
+    if "worker" in sections:
+        log("worker memory and cold start (roberta-base-sized int8 under gunicorn)")
+        save("worker_roberta_int8", measure.worker_memory(rb8))
+    else:
+        restore("worker_roberta_int8")
+    if not args.skip_slug:
+        if "slug" in sections:
+            log("slug estimate (pip install of deploy/requirements.txt into an empty folder)")
+            save("slug_roberta_int8", measure.slug_estimate(rb8))
+        else:
+            restore("slug_roberta_int8")
+    return finish(result, rb, sb)
+
+
+def measure_roberta(args, ex, rb32: Path, rb8: Path) -> dict:
     model, tokenizer, spec = ex.build_random_roberta(max_length=512)
     n_params = sum(p.numel() for p in model.parameters())
     if not (args.reuse and (rb32 / "bundle.json").is_file()):
@@ -164,11 +212,10 @@ def main(argv=None) -> int:
     rb["fp32"] = measure_bundle(rb32, args.threads, args.runs)
     rb["int8"] = measure_bundle(rb8, args.threads, args.runs)
     rb["pytorch_fp32_latency_128_tokens"] = torch_latency(ex.LogitsModule(model), 128, 50265, args.threads, max(10, args.runs // 2))
-    result["roberta_base_sized"] = rb
-    del model
+    return rb
 
-    # --- the stand-in ---------------------------------------------------------------------------------------
-    sb32, sb8 = work / "standin-fp32", work / "standin-int8"
+
+def measure_standin(args, ex, profile, sb32: Path, sb8: Path) -> dict:
     texts, labels = ex.imdb_test_texts(args.agreement_n, profile)
     if not (args.reuse and (sb8 / "bundle.json").is_file()):
         if args.standin == "part2":
@@ -191,15 +238,10 @@ def main(argv=None) -> int:
     sb["int8"] = measure_bundle(sb8, args.threads, args.runs)
     log(f"int8 vs fp32 agreement on {len(texts)} IMDb test reviews")
     sb["int8_vs_fp32_imdb_test"] = agreement(sb32, sb8, texts, labels, args.threads)
-    result["standin"] = sb
+    return sb
 
-    # --- deployment: worker memory, cold start, slug -----------------------------------------------------------
-    log("worker memory and cold start (roberta-base-sized int8 under gunicorn)")
-    result["worker_roberta_int8"] = measure.worker_memory(rb8)
-    if not args.skip_slug:
-        log("slug estimate (pip install of deploy/requirements.txt into an empty folder)")
-        result["slug_roberta_int8"] = measure.slug_estimate(rb8)
 
+def finish(result: dict, rb: dict, sb: dict) -> int:
     targets = {
         "roberta_int8_bundle_mb<=160": rb["int8"]["size_mb"],
         "roberta_int8_p50_128_tokens_ms<=60": rb["int8"]["latency_128_tokens"]["p50_ms"],

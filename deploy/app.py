@@ -111,6 +111,7 @@ def create_app(bundle_dir: str | os.PathLike | None = None, *, bundle: Bundle | 
     Loads the bundle at once: a missing or broken bundle raises :class:`BundleError` naming the file, so
     gunicorn stops at start-up instead of serving errors.
     """
+    logger = logging.getLogger("gunicorn.error") if logging.getLogger("gunicorn.error").handlers else log
     if bundle is None:
         bundle_dir = bundle_dir or os.environ.get("MODEL_BUNDLE")
         if not bundle_dir:
@@ -118,7 +119,7 @@ def create_app(bundle_dir: str | os.PathLike | None = None, *, bundle: Bundle | 
         threads = threads if threads is not None else int(os.environ.get("ORT_THREADS", "0") or 0)
         started = time.perf_counter()
         bundle = Bundle(bundle_dir, threads=threads or None)
-        log.info("loaded bundle %s (%s) in %.2f s", bundle.name, bundle.path, time.perf_counter() - started)
+        logger.info("loaded bundle %s (%s) in %.2f s", bundle.name, bundle.path, time.perf_counter() - started)
     frontend = Path(frontend_dir or os.environ.get("FRONTEND_DIR") or DEFAULT_FRONTEND)
 
     app = Flask(__name__, static_folder=None)
@@ -152,7 +153,7 @@ def create_app(bundle_dir: str | os.PathLike | None = None, *, bundle: Bundle | 
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):  # a bug on our side: log it, answer JSON, never an HTML page
-        log.exception("unexpected error on %s %s", request.method, request.path)
+        logger.exception("unexpected error on %s %s", request.method, request.path)
         return error_response(500, "internal_error", "The server failed to answer; this is not your fault. Try again later.")
 
     @app.post("/api/predict")

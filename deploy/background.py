@@ -48,8 +48,8 @@ class Server:
             status, raw, ctype = err.code, err.read(), err.headers.get("Content-Type", "")
         return status, json.loads(raw) if ctype.startswith("application/json") else raw.decode("utf-8", "replace")
 
-    def post_json(self, path: str, payload) -> tuple[int, dict | str]:
-        return self.request("POST", path, json.dumps(payload).encode(), {"Content-Type": "application/json"})
+    def post_json(self, path: str, payload, timeout: float = 120) -> tuple[int, dict | str]:
+        return self.request("POST", path, json.dumps(payload).encode(), {"Content-Type": "application/json"}, timeout)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -74,7 +74,7 @@ def start_gunicorn(bundle_dir: str | os.PathLike, *, port: int | None = None, th
     full_env = {**os.environ, "MODEL_BUNDLE": str(Path(bundle_dir).resolve()), **(env or {})}
     full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), full_env.get("PYTHONPATH")]))
     cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-           "--threads", str(threads), "--timeout", "60", "deploy.app:create_app()"]
+           "--threads", str(threads), "--timeout", "120", "deploy.app:create_app()"]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
     server = Server(process, f"http://127.0.0.1:{port}", log_path)

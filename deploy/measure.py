@@ -141,7 +141,7 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
-def worker_memory(bundle_dir: str | Path, threads: int = 4, requests: int = 20) -> dict:
+def worker_memory(bundle_dir: str | Path, threads: int = 4, requests: int = 10, batch: int = 8) -> dict:
     """Start gunicorn (1 worker) on the bundle, time the cold start, load it, and read the worker's RSS."""
     from .background import start_gunicorn
 
@@ -155,7 +155,7 @@ def worker_memory(bundle_dir: str | Path, threads: int = 4, requests: int = 20) 
         for i in range(requests):
             status, _ = server.post_json("/api/predict", {"text": long_text if i % 2 else "a wonderful film"})
             assert status == 200, status
-        status, _ = server.post_json("/api/predict", {"texts": [long_text] * 16})
+        status, _ = server.post_json("/api/predict", {"texts": [long_text] * batch})
         assert status == 200, status
         workers = _children(server.process.pid)
         busy = {pid: rss_mb(pid) for pid in workers}
@@ -170,7 +170,7 @@ def worker_memory(bundle_dir: str | Path, threads: int = 4, requests: int = 20) 
         "master_rss_mb": round(master, 1),
         "small_dyno_mb": SMALL_DYNO_MB,
         "note": "cold start = process start until /api/health answers 200 (imports + bundle load + warm-up run); "
-                "RSS after single reviews and a batch of 16 at the full window",
+                f"RSS after {requests} single reviews and a batch of {batch} at the full window",
     }
 
 

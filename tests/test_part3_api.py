@@ -297,3 +297,23 @@ def test_serving_imports_no_torch(bundle_dir):
     proc = subprocess.run([sys.executable, "-c", code, str(bundle_dir)], cwd=ROOT, capture_output=True, text=True,
                           timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert proc.returncode == 0 and "ok" in proc.stdout, proc.stderr[-2000:]
+
+
+def test_staged_folder_serves_on_its_own(bundle_dir, frontend_dir, tmp_path):
+    """`python -m deploy.stage` output runs with only itself on the path, as on Heroku (Procfile defaults)."""
+    from deploy.stage import stage
+
+    ship = stage(bundle_dir, tmp_path / "ship", frontend_dir)
+    for name in ("Procfile", "requirements.txt", ".python-version", "Dockerfile", "deploy/app.py", "bundle/bundle.json",
+                 "deploy/frontend/dist/index.html"):
+        assert (ship / name).is_file(), name
+    assert not (ship / "deploy" / "export.py").exists()  # the exporter (torch) does not ship
+    procfile = (ship / "Procfile").read_text()
+    assert procfile.startswith("web: ") and "$PORT" in procfile and "'deploy.app:create_app()'" in procfile
+    assert "MODEL_BUNDLE=${MODEL_BUNDLE:-bundle}" in procfile
+    code = ("import sys; from deploy.app import create_app; c = create_app('bundle').test_client(); "
+            "assert c.post('/api/predict', json={'text': 'good'}).status_code == 200; "
+            "assert c.get('/').status_code == 200; assert 'torch' not in sys.modules; print('ok')")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ship, capture_output=True, text=True, timeout=120,
+                          env={"PYTHONPATH": str(ship), "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 0 and "ok" in proc.stdout, proc.stderr[-2000:]
