@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-N_CHECK = 32  # reviews for the PyTorch-vs-ONNX parity check
+N_CHECK = 16  # reviews for the PyTorch-vs-ONNX parity check
 
 
 def bundles_dir(profile) -> Path:
@@ -36,7 +36,7 @@ def _current(bundle: Path, checkpoint: Path) -> bool:
             and meta_path.stat().st_mtime >= (checkpoint / "model.safetensors").stat().st_mtime)
 
 
-def export_part2(profile, checkpoint: Path | None = None, n_agree: int = 200, overwrite: bool = True) -> tuple[Path, Path]:
+def export_part2(profile, checkpoint: Path | None = None, n_agree: int = 120, overwrite: bool = True) -> tuple[Path, Path]:
     """Export the Part 2 checkpoint to fp32 and int8 bundles in :func:`bundles_dir`. Returns (fp32, int8)."""
     from .export import from_part2_checkpoint, export_bundle, imdb_test_texts, quantize_bundle
 
