@@ -45,7 +45,8 @@ def epochs_for(n_train: int, profile, min_steps: int = 300) -> int:
 
 
 def train_and_test(splits, vocab: Vocab, profile, embeddings: str = "random", freeze: bool = False,
-                   epochs: int | None = None, lr: float = 2e-3, progress: bool = True) -> dict:
+                   epochs: int | None = None, lr: float = 2e-3, progress: bool = True,
+                   max_seconds: float | None = None) -> dict:
     """Train a fresh model on ``splits["train"]``, keep its best validation epoch, measure it on the test set.
 
     Returns ``{"model", "history", "test", "train_seconds", "samples_per_s", ...}``.
@@ -58,7 +59,8 @@ def train_and_test(splits, vocab: Vocab, profile, embeddings: str = "random", fr
     test_loader = make_loader(datasets["test"], 256, shuffle=False)
     epochs = epochs or epochs_for(len(datasets["train"]), profile)
     start = time.perf_counter()
-    history = fit(model, train_loader, val_loader, epochs=epochs, lr=lr, progress=progress)
+    history = fit(model, train_loader, val_loader, epochs=epochs, lr=lr, progress=progress,
+                  max_seconds=max_seconds)
     train_seconds = time.perf_counter() - start
     test = evaluate(model, test_loader, desc="test", progress=progress)
     return {"model": model, "history": history, "test": test, "test_accuracy": test["accuracy"],

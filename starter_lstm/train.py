@@ -69,14 +69,15 @@ def _dataset_order(loader: DataLoader):
 
 def fit(model: nn.Module, train_loader: DataLoader, val_loader: DataLoader, epochs: int, lr: float = 2e-3,
         weight_decay: float = 0.0, max_grad_norm: float | None = 1.0, keep_best: bool = True,
-        progress: bool = True) -> list[dict]:
+        progress: bool = True, max_seconds: float | None = None) -> list[dict]:
     """Train for ``epochs`` epochs with Adam; after each, measure train and validation loss and accuracy.
 
     The train loss and accuracy of an epoch are averages over its batches, measured while training (with
     dropout on and the weights still changing), so they lag a little behind what the model can do at the end
     of the epoch. Returns the history: one dict per epoch (``epoch, train_loss, train_accuracy, val_loss, val_accuracy,
     seconds, samples_per_s``). With ``keep_best`` the model ends with the weights of its best validation epoch
-    (early stopping in hindsight; the test set is never looked at).
+    (early stopping in hindsight; the test set is never looked at). ``max_seconds`` is a training-time budget:
+    when it runs out, the current epoch stops early, is validated, and training ends.
     """
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, not {epochs}")
@@ -84,6 +85,7 @@ def fit(model: nn.Module, train_loader: DataLoader, val_loader: DataLoader, epoc
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
     history, best_acc, best_state = [], -1.0, None
+    budget_start = time.perf_counter()
     for epoch in range(1, epochs + 1):
         start, seen, losses, correct = time.perf_counter(), 0, 0.0, 0
         bar = tqdm(train_loader, desc=f"epoch {epoch}/{epochs}", leave=False, disable=not progress)
@@ -93,6 +95,8 @@ def fit(model: nn.Module, train_loader: DataLoader, val_loader: DataLoader, epoc
             losses += loss * len(batch[2])
             correct += right
             bar.set_postfix(loss=f"{loss:.3f}")
+            if max_seconds is not None and time.perf_counter() - budget_start > max_seconds:
+                break
         seconds = time.perf_counter() - start
         val = evaluate(model, val_loader, loss_fn, desc="validation", progress=progress)
         row = {"epoch": epoch, "train_loss": losses / seen,
@@ -105,6 +109,9 @@ def fit(model: nn.Module, train_loader: DataLoader, val_loader: DataLoader, epoc
                   f"validation accuracy {row['val_accuracy']:.3f} ({seconds:.0f} s)")
         if keep_best and val["accuracy"] > best_acc:
             best_acc, best_state = val["accuracy"], copy.deepcopy(model.state_dict())
+        if max_seconds is not None and time.perf_counter() - budget_start > max_seconds:
+            row["stopped_by_time_budget"] = True
+            break
     if keep_best and best_state is not None:
         model.load_state_dict(best_state)
     return history
