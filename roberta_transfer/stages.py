@@ -202,6 +202,6 @@ def ensure_stage2(profile, progress: bool = True) -> Path:
     return directory
 
 
-def few_shot_epochs(n: int, batch_size: int, min_steps: int = 60, max_epochs: int = 10) -> int:
+def few_shot_epochs(n: int, batch_size: int, min_steps: int = 30, max_epochs: int = 5) -> int:
     """Epochs for a small training set: enough for about ``min_steps`` optimiser steps, at most ``max_epochs``."""
     return max(1, min(max_epochs, math.ceil(min_steps * batch_size / max(n, 1))))

@@ -5,6 +5,7 @@ from roberta_transfer import load_tweets, repair_text
 def test_repair_fixes_entities_and_leftover_quotes():
     assert repair_text("crazed &amp; drunk") == "crazed & drunk"
     assert repair_text("I don\u00d5\u00a2_\u008a\u00ce_\u0086\u00a2t  want it") == "I don't want it"
+    assert repair_text("Exactly! \u00d5\u00a2_\u008a\u00ce\u0081\u00d0@user: cars") == 'Exactly! "@user: cars'
 
 
 def test_tweets_load_with_three_classes_and_disjoint_splits():
