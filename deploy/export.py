@@ -361,7 +361,11 @@ def from_part1_checkpoint(checkpoint_dir: str | Path, name: str | None = None):
     checkpoint_dir = Path(checkpoint_dir)
     model, vocab, config = starter_lstm.load_checkpoint(checkpoint_dir)
     model.eval()
-    max_tokens = int(_first(config, "max_tokens", "lstm_max_tokens", "max_length"))
+    max_tokens = _first(config, "max_tokens", "lstm_max_tokens", "max_length")
+    if max_tokens is None:
+        raise ExportError(f"{checkpoint_dir / 'config.json'} has no max_tokens: the server would not know where to cut "
+                          f"long reviews. Save the checkpoint with config={{'max_tokens': N}}.")
+    max_tokens = int(max_tokens)
     tokenizer = starter_lstm.to_hf_tokenizer(vocab, max_tokens)
     head = _first(config, "head_tokens", default=max_tokens)  # the LSTM reads the first max_tokens tokens
     pad_id = _first(config, "pad_id", "pad_index", default=None)

@@ -202,3 +202,59 @@ def test_serving_requirements_are_small():
     assert {"onnxruntime", "tokenizers", "numpy", "flask", "gunicorn"} <= names
     assert not names & {"torch", "transformers", "datasets", "onnx", "scikit-learn", "accelerate"}
     assert all("==" in line for line in reqs.splitlines() if line.strip() and not line.startswith("#"))
+
+
+# ---- the real packages of Parts 1 and 2 (merged into this branch) ---------------------------------------
+def test_real_part2_checkpoint_round_trip(tmp_path):
+    """A tiny SentimentClassifier saved with roberta_transfer.save_checkpoint exports, and the bundle gives
+    the same logits as the PyTorch model on Part 2's own encoding of the same reviews."""
+    import torch
+    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+
+    import roberta_transfer as rt
+
+    torch.manual_seed(0)
+    tok = tiny_tokenizer()
+    hf_tok = PreTrainedTokenizerFast(tokenizer_object=tok, cls_token="[CLS]", sep_token="[SEP]", pad_token="[PAD]",
+                                     unk_token="[UNK]")
+    encoder = BertModel(BertConfig(vocab_size=tok.get_vocab_size(), hidden_size=32, num_hidden_layers=2,
+                                   num_attention_heads=2, intermediate_size=64, max_position_embeddings=64),
+                        add_pooling_layer=False)
+    model = rt.SentimentClassifier(encoder, ["negative", "positive"], head=rt.HeadSpec(num_labels=2, hidden=16))
+    ckpt = rt.save_checkpoint(tmp_path / "ckpt", model.eval(), hf_tok,
+                              {"max_length": 24, "metrics": {"test_accuracy": 0.81}, "profile": "test"})
+    module, tokenizer, spec = from_part2_checkpoint(ckpt)
+    assert spec.test_accuracy == 0.81 and spec.window.max_length == 24
+    export_bundle(module, tokenizer, spec, tmp_path / "bundle", texts=TEXTS[:6])
+    bundle = Bundle(tmp_path / "bundle")
+    reviews = ["the best film " * 20 + "but the worst ending", "boring", TEXTS[0]]
+    part2_ids = rt.encode_texts(hf_tok, reviews, 24)  # Part 2's training-time encoding (head+tail, specials)
+    assert [x.tolist() for x in bundle.encode(reviews)] == part2_ids
+    loaded, _, _ = rt.load_checkpoint(ckpt)
+    with torch.no_grad():
+        ref = np.concatenate([loaded(torch.tensor([ids]), torch.ones(1, len(ids), dtype=torch.long)).numpy() for ids in part2_ids])
+    np.testing.assert_allclose(bundle.logits(reviews), ref, atol=1e-4)
+
+
+def test_real_part1_checkpoint_round_trip(tmp_path):
+    """A tiny bidirectional LSTM saved with starter_lstm.save_checkpoint exports without a mask input, and the
+    bundle reproduces the PyTorch model on Part 1's own tokenisation (first max_tokens tokens)."""
+    import torch
+
+    import starter_lstm as sl
+
+    torch.manual_seed(0)
+    vocab = sl.Vocab.build(TEXTS, min_freq=1)
+    model = sl.LSTMClassifier(sl.LSTMConfig(vocab_size=len(vocab), embed_dim=8, hidden_size=8, bidirectional=True)).eval()
+    ckpt = sl.save_checkpoint(tmp_path / "lstm", model, vocab, {"max_tokens": 12, "metrics": {"test_accuracy": 0.7}})
+    module, tokenizer, spec = from_part1_checkpoint(ckpt)
+    assert spec.uses_mask is False and spec.window.head_tokens == 12 and spec.test_accuracy == 0.7
+    export_bundle(module, tokenizer, spec, tmp_path / "bundle", texts=TEXTS[:6])
+    bundle = Bundle(tmp_path / "bundle")
+    reviews = ["a wonderful film " * 10, "i hated it"]
+    loaded, vocab2, _ = sl.load_checkpoint(ckpt)
+    for review, logits in zip(reviews, bundle.logits(reviews)):
+        ids = vocab2.encode(review, max_tokens=12)
+        assert bundle.encode([review])[0].tolist() == ids
+        with torch.no_grad():
+            np.testing.assert_allclose(logits, loaded(torch.tensor([ids])).numpy()[0], atol=1e-4)
