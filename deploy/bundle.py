@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ import numpy as np
 
 BUNDLE_FORMAT = "sentiment-bundle/1"
 BUNDLE_JSON = "bundle.json"
+MAX_BATCH_TOKENS = 1024  # padded tokens per ONNX Runtime call (e.g. 2 reviews of 512 or 8 of 128 tokens)
 REQUIRED_KEYS = ("format", "name", "architecture", "labels", "window", "quantization", "model_file",
                  "tokenizer_file", "inputs")
 WINDOW_KEYS = ("max_length", "head_tokens", "tail_tokens", "prefix_ids", "suffix_ids", "pad_id")
@@ -46,6 +48,29 @@ def truncate_head_tail(ids, head_tokens: int, tail_tokens: int) -> np.ndarray:
     if ids.shape[0] <= head_tokens + tail_tokens:
         return ids
     return np.concatenate([ids[:head_tokens], ids[ids.shape[0] - tail_tokens:]])
+
+
+TRIM_AFTER_TOKENS = 1024
+
+
+def _release_free_memory() -> None:
+    """Give freed heap memory back to the OS (glibc keeps it otherwise), so that one large batch does not
+    leave the worker hundreds of MB bigger. A no-op where glibc's malloc_trim is unavailable."""
+    global _LIBC
+    if _LIBC is None:
+        import ctypes
+        import ctypes.util
+
+        try:
+            _LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+            _LIBC.malloc_trim.argtypes = [ctypes.c_size_t]
+        except (OSError, AttributeError):
+            _LIBC = False
+    if _LIBC:
+        _LIBC.malloc_trim(0)
+
+
+_LIBC = None
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
@@ -175,6 +200,9 @@ class Bundle:
         self.tokenizer.no_padding()
 
         options = ort.SessionOptions()
+        # No memory arena: ONNX Runtime's arena keeps the largest activations it ever needed (a batch of long
+        # reviews: hundreds of MB for roberta-base) for the life of the worker; without it memory is returned.
+        options.enable_cpu_mem_arena = False
         if threads:
             options.intra_op_num_threads = int(threads)
             options.inter_op_num_threads = 1
@@ -189,6 +217,9 @@ class Bundle:
             raise BundleError(f"{model_path} takes inputs {self.input_names}, but {where} says {self.meta['inputs']}; "
                               f"re-export the bundle.")
         self.uses_mask = "attention_mask" in self.input_names
+        # One inference at a time per worker: on a small host the threads share the same few cores anyway, and
+        # parallel runs would each hold their own activations (memory is the scarce resource on a 512 MB dyno).
+        self._lock = threading.Lock()
         probe = self._run([np.asarray(self.window.prefix_ids + (self.window.pad_id,) + self.window.suffix_ids, np.int64)])
         if probe.shape != (1, len(self.labels)):
             raise BundleError(f"{model_path} returns logits of shape {probe.shape}, but {where} names "
@@ -202,9 +233,28 @@ class Bundle:
     # -- running ------------------------------------------------------------------------------------
     def _run(self, ids: list[np.ndarray]) -> np.ndarray:
         if not self.uses_mask:  # a model without a mask (the LSTM) sees one unpadded review at a time
-            return np.concatenate([self.session.run(["logits"], {"input_ids": x[None, :]})[0] for x in ids])
+            with self._lock:
+                return np.concatenate([self.session.run(["logits"], {"input_ids": x[None, :]})[0] for x in ids])
+        # Sub-batches of at most MAX_BATCH_TOKENS padded tokens bound the activations' memory (attention grows
+        # with batch x length^2); similar lengths go together so that little padding is computed.
+        order = sorted(range(len(ids)), key=lambda i: ids[i].shape[0])
+        out = np.empty((len(ids), len(self.labels)), dtype=np.float32)
+        start = 0
+        while start < len(order):
+            end = start + 1
+            while end < len(order) and (end - start + 1) * ids[order[end]].shape[0] <= MAX_BATCH_TOKENS:
+                end += 1
+            chunk = order[start:end]
+            out[chunk] = self._run_padded([ids[i] for i in chunk])
+            start = end
+        if sum(x.shape[0] for x in ids) >= TRIM_AFTER_TOKENS:
+            _release_free_memory()
+        return out
+
+    def _run_padded(self, ids: list[np.ndarray]) -> np.ndarray:
         input_ids, mask = pad_batch(ids, self.window.pad_id)
-        return self.session.run(["logits"], {"input_ids": input_ids, "attention_mask": mask})[0]
+        with self._lock:
+            return self.session.run(["logits"], {"input_ids": input_ids, "attention_mask": mask})[0]
 
     def logits_for_ids(self, ids: list[np.ndarray]) -> np.ndarray:
         """Logits [len(ids), num_labels] for already-encoded reviews (see :meth:`encode`)."""

@@ -134,11 +134,12 @@ def _children(pid: int) -> list[int]:
     return kids
 
 
-def rss_mb(pid: int) -> float:
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """Resident memory of a process in MB (``VmHWM``: its peak so far)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for process {pid}")
+    raise RuntimeError(f"no {field} for process {pid}")
 
 
 def worker_memory(bundle_dir: str | Path, threads: int = 4, requests: int = 10, batch: int = 8) -> dict:
@@ -150,6 +151,7 @@ def worker_memory(bundle_dir: str | Path, threads: int = 4, requests: int = 10, 
     cold_start = time.perf_counter() - started
     try:
         idle = {pid: rss_mb(pid) for pid in _children(server.process.pid)}
+        start_peak = {pid: rss_mb(pid, "VmHWM") for pid in _children(server.process.pid)}
         words = "the film was good but the plot was thin and the acting was not great".split()
         long_text = " ".join(words[i % len(words)] for i in range(2000))
         for i in range(requests):
@@ -159,6 +161,7 @@ def worker_memory(bundle_dir: str | Path, threads: int = 4, requests: int = 10, 
         assert status == 200, status
         workers = _children(server.process.pid)
         busy = {pid: rss_mb(pid) for pid in workers}
+        peak = {pid: rss_mb(pid, "VmHWM") for pid in workers}
         master = rss_mb(server.process.pid)
     finally:
         server.stop()
@@ -167,6 +170,8 @@ def worker_memory(bundle_dir: str | Path, threads: int = 4, requests: int = 10, 
         "workers": len(busy),
         "worker_rss_mb_idle": round(max(idle.values()), 1) if idle else None,
         "worker_rss_mb_after_requests": round(max(busy.values()), 1),
+        "worker_peak_rss_mb_during_start": round(max(start_peak.values()), 1),
+        "worker_peak_rss_mb": round(max(peak.values()), 1),
         "master_rss_mb": round(master, 1),
         "small_dyno_mb": SMALL_DYNO_MB,
         "note": "cold start = process start until /api/health answers 200 (imports + bundle load + warm-up run); "
