@@ -37,9 +37,10 @@ def build_model(vocab: Vocab, profile, embeddings: str = "random", freeze: bool 
     return model
 
 
-def epochs_for(n_train: int, profile, min_steps: int = 300) -> int:
-    """Small training sets get more epochs, so that every run takes at least ``min_steps`` gradient steps
-    (capped at 30 epochs); the best validation epoch is kept anyway."""
+def epochs_for(n_train: int, profile) -> int:
+    """Small training sets get more epochs, so that every run takes at least ``profile.lstm_min_steps``
+    gradient steps (capped at 30 epochs); the best validation epoch is kept anyway."""
+    min_steps = profile.lstm_min_steps
     steps_per_epoch = max(1, math.ceil(n_train / profile.lstm_batch_size))
     return max(profile.lstm_epochs, min(30, math.ceil(min_steps / steps_per_epoch)))
 
