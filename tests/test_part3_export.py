@@ -1,13 +1,260 @@
+"""Part 3: export to a bundle (parity, int8 agreement, bundle.json), the adapters, and what serving may import."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from deploy.bundle import Bundle, truncate_head_tail
+from deploy.export import (ExportError, build_tiny_model, export_bundle, from_part1_checkpoint, from_part2_checkpoint,
+                           make_window, quantize_bundle, tiny_tokenizer)
+
+ROOT = Path(__file__).resolve().parent.parent
+TEXTS = ["a wonderful film, the acting was brilliant", "boring plot and awful acting, a waste", "it was not very good",
+         "the best movie i have seen", "i hated it", "quite funny and moving"] * 4
 
 
-def test_truncation_mirrors_part2():
-    """The numpy rule used at serving time gives the same ids as Part 2's training-time rule."""
-    from roberta_transfer import truncate_head_tail as part2_rule
+@pytest.fixture(scope="module")
+def fp32_bundle(tmp_path_factory):
+    model, tokenizer, spec = build_tiny_model()
+    out = tmp_path_factory.mktemp("export") / "fp32"
+    meta = export_bundle(model, tokenizer, spec, out, texts=TEXTS, labels=[1, 0, 0, 1, 0, 1] * 4)
+    return out, meta, model
+
+
+def test_truncate_head_tail():
+    ids = np.arange(100)
+    assert truncate_head_tail(ids, 10, 20).tolist() == list(range(10)) + list(range(80, 100))
+    assert truncate_head_tail(ids, 0, 5).tolist() == [95, 96, 97, 98, 99]
+    assert truncate_head_tail(ids, 100, 0).tolist() == list(range(100))
+    assert truncate_head_tail(np.arange(3), 2, 2).tolist() == [0, 1, 2]
+    with pytest.raises(ValueError):
+        truncate_head_tail(ids, -1, 3)
+
+
+def test_window_from_tokenizer():
+    tok = tiny_tokenizer()
+    w = make_window(tok, 32, pad_id=0)
+    assert w.prefix_ids == (2,) and w.suffix_ids == (3,)  # [CLS] ... [SEP]
+    assert w.head_tokens + w.tail_tokens == 30 and w.head_tokens == 7  # floor(30 * 0.25), as Part 2
+    assert make_window(tok, 32, head_tokens=5).tail_tokens == 25
+    with pytest.raises(ExportError):
+        make_window(tok, 2)
+
+
+def test_bundle_json_and_parity(fp32_bundle):
+    out, meta, _ = fp32_bundle
+    assert sorted(p.name for p in out.iterdir()) == ["bundle.json", "model.onnx", "tokenizer.json"]
+    on_disk = json.loads((out / "bundle.json").read_text())
+    for key in ("name", "architecture", "labels", "window", "quantization", "size_bytes", "size_mb", "test_accuracy",
+                "source_checkpoint", "parity", "model_sha256"):
+        assert key in on_disk, key
+    assert on_disk["size_bytes"]["total"] == (out / "model.onnx").stat().st_size + (out / "tokenizer.json").stat().st_size
+    assert on_disk["parity"]["max_abs_logit_diff"] <= on_disk["parity"]["tolerance"] == 1e-4
+    assert on_disk["parity"]["label_agreement"] == 1.0 and on_disk["parity"]["n_texts"] == len(TEXTS)
+    assert 0.0 <= on_disk["bundle_accuracy"]["accuracy"] <= 1.0
+
+
+def test_served_logits_equal_pytorch(fp32_bundle):
+    """The bundle's own tokenising + numpy truncation + ONNX Runtime reproduces PyTorch on the same text."""
+    import torch
+
+    out, _, model = fp32_bundle
+    bundle = Bundle(out)
+    text = "good " * 50 + "awful boring"  # longer than the 32-token window: head and tail kept
+    ids = bundle.encode([text])[0]
+    assert len(ids) == 32 and ids[0] == 2 and ids[-1] == 3
+    with torch.no_grad():
+        ref = model(torch.from_numpy(ids[None]), torch.ones(1, len(ids), dtype=torch.long)).logits.numpy()
+    np.testing.assert_allclose(bundle.logits([text]), ref, atol=1e-4)
+
+
+def test_int8_bundle(fp32_bundle, tmp_path):
+    out, meta, _ = fp32_bundle
+    int8 = quantize_bundle(out, tmp_path / "int8", texts=TEXTS)
+    assert int8["quantization"].startswith("dynamic int8")
+    assert int8["name"] == "tiny-random-roberta-int8"
+    assert 0.0 <= int8["int8_vs_fp32"]["label_agreement"] <= 1.0 and int8["int8_vs_fp32"]["n_texts"] == len(TEXTS)
+    assert int8["size_bytes"]["model"] < meta["size_bytes"]["model"]
+    import onnx
+
+    ops = {n.op_type for n in onnx.load(str(tmp_path / "int8" / "model.onnx")).graph.node}
+    assert {"MatMulInteger", "DynamicQuantizeLinear"} <= ops  # really quantized
+    assert "DequantizeLinear" in ops  # embeddings (Gather) quantized too
+    assert Bundle(tmp_path / "int8").predict(["good"])[0]["label"] in ("negative", "positive")
+
+
+def test_parity_failure_is_an_error(tmp_path):
+    model, tokenizer, spec = build_tiny_model()
+    with pytest.raises(ExportError, match="Parity check failed"):
+        export_bundle(model, tokenizer, spec, tmp_path / "b", texts=TEXTS[:4], atol=-1.0)
+
+
+def test_export_refuses_to_overwrite(fp32_bundle):
+    model, tokenizer, spec = build_tiny_model()
+    with pytest.raises(ExportError, match="not empty"):
+        export_bundle(model, tokenizer, spec, fp32_bundle[0], texts=TEXTS[:2])
+
+
+def test_cli_help():
+    proc = subprocess.run([sys.executable, "-m", "deploy.export", "--help"], cwd=ROOT, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, timeout=60)
+    assert proc.returncode == 0
+    for word in ("part2", "part1", "standin", "--quantize", "--out", "Parity"):
+        assert word in proc.stdout
+
+
+# ---- adapters, against the interfaces Parts 1 and 2 promise ----------------------------------------
+@pytest.fixture()
+def fake_part2(tmp_path, monkeypatch):
+    """A checkpoint dir + a `roberta_transfer` module following Part 2's documented interface."""
+    import torch
+
+    model, tok, _ = build_tiny_model(max_length=24)
+    ckpt = tmp_path / "part2_ckpt"
+    ckpt.mkdir()
+    tok.save(str(ckpt / "tokenizer.json"))
+    config = {"label_names": ["negative", "positive"], "max_length": 24, "metrics": {"test_accuracy": 0.93},
+              "encoder": {"requested": "FacebookAI/roberta-base", "served_by": "FacebookAI/roberta-base"},
+              "truncation": {"rule": "head_tail", "head_fraction": 0.25}}
+    (ckpt / "config.json").write_text(json.dumps(config))
+
+    class Part2Model(torch.nn.Module):  # model(input_ids, attention_mask) -> logits
+        def __init__(self):
+            super().__init__()
+            self.m = model
+
+        def forward(self, input_ids, attention_mask):
+            return self.m(input_ids=input_ids, attention_mask=attention_mask).logits
+
+    hf_tokenizer = types.SimpleNamespace(pad_token_id=0, backend_tokenizer=tok)
+    module = types.ModuleType("roberta_transfer")
+    module.load_checkpoint = lambda d: (Part2Model().eval(), hf_tokenizer, json.loads((Path(d) / "config.json").read_text()))
+    monkeypatch.setitem(sys.modules, "roberta_transfer", module)
+    return ckpt
+
+
+def test_part2_adapter(fake_part2, tmp_path):
+    module, tokenizer, spec = from_part2_checkpoint(fake_part2)
+    assert spec.labels == ["negative", "positive"] and spec.test_accuracy == 0.93
+    assert spec.window.max_length == 24 and spec.window.prefix_ids == (2,)
+    meta = export_bundle(module, tokenizer, spec, tmp_path / "b", texts=TEXTS[:6])
+    assert meta["source_checkpoint"] == str(fake_part2) and meta["test_accuracy"] == 0.93
+    assert Bundle(tmp_path / "b").predict(["great film"])[0]["label"] in spec.labels
+
+
+@pytest.fixture()
+def fake_part1(tmp_path, monkeypatch):
+    """A `starter_lstm` module following Part 1's documented interface: model(input_ids, lengths=None)."""
+    import torch
 
     tok = tiny_tokenizer()
-    for max_len in (8, 24, 128, 512):
-        window = make_window(tok, max_len)
-        for n in (0, 3, max_len - 2, max_len - 1, max_len + 7, 3 * max_len):
-            ids = list(range(100, 100 + n))
-            ours = truncate_head_tail(np.asarray(ids), window.head_tokens, window.tail_tokens).tolist()
-            assert ours == part2_rule(ids, max_len), (max_len, n)
+
+    class LSTMClassifier(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            torch.manual_seed(0)
+            self.emb = torch.nn.Embedding(tok.get_vocab_size(), 8, padding_idx=0)
+            self.lstm = torch.nn.LSTM(8, 8, batch_first=True)
+            self.out = torch.nn.Linear(8, 2)
+
+        def forward(self, input_ids, lengths=None):
+            assert lengths is None
+            _, (h, _) = self.lstm(self.emb(input_ids))
+            return self.out(h[-1])
+
+    def to_hf_tokenizer(vocab, max_tokens):
+        from tokenizers import Tokenizer
+
+        plain = Tokenizer.from_str(tok.to_str())
+        plain.post_processor = None
+        return plain
+
+    module = types.ModuleType("starter_lstm")
+    module.load_checkpoint = lambda d: (LSTMClassifier().eval(), {"vocab": True}, {"max_tokens": 20, "pad_id": 0,
+                                                                                    "metrics": {"test_accuracy": 0.85}})
+    module.to_hf_tokenizer = to_hf_tokenizer
+    monkeypatch.setitem(sys.modules, "starter_lstm", module)
+    ckpt = tmp_path / "part1_ckpt"
+    ckpt.mkdir()
+    return ckpt
+
+
+def test_part1_adapter_lstm_without_mask(fake_part1, tmp_path):
+    module, tokenizer, spec = from_part1_checkpoint(fake_part1)
+    assert spec.uses_mask is False and spec.window.prefix_ids == () and spec.window.head_tokens == 20
+    meta = export_bundle(module, tokenizer, spec, tmp_path / "lstm", texts=TEXTS[:6])
+    assert meta["inputs"] == ["input_ids"] and meta["test_accuracy"] == 0.85
+    bundle = Bundle(tmp_path / "lstm")
+    preds = bundle.predict(["good film " * 30, "bad"])  # different lengths, no padding: one at a time
+    assert len(preds) == 2 and len(bundle.encode(["good film " * 30])[0]) == 20
+
+
+def test_serving_requirements_are_small():
+    reqs = (ROOT / "deploy" / "requirements.txt").read_text().lower()
+    names = {re.split(r"[=<>~ \[]", line.strip())[0] for line in reqs.splitlines() if line.strip() and not line.startswith("#")}
+    assert {"onnxruntime", "tokenizers", "numpy", "flask", "gunicorn"} <= names
+    assert not names & {"torch", "transformers", "datasets", "onnx", "scikit-learn", "accelerate"}
+    assert all("==" in line for line in reqs.splitlines() if line.strip() and not line.startswith("#"))
+
+
+# ---- the real packages of Parts 1 and 2 (merged into this branch) ---------------------------------------
+def test_real_part2_checkpoint_round_trip(tmp_path):
+    """A tiny SentimentClassifier saved with roberta_transfer.save_checkpoint exports, and the bundle gives
+    the same logits as the PyTorch model on Part 2's own encoding of the same reviews."""
+    import torch
+    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+
+    import roberta_transfer as rt
+
+    torch.manual_seed(0)
+    tok = tiny_tokenizer()
+    hf_tok = PreTrainedTokenizerFast(tokenizer_object=tok, cls_token="[CLS]", sep_token="[SEP]", pad_token="[PAD]",
+                                     unk_token="[UNK]")
+    encoder = BertModel(BertConfig(vocab_size=tok.get_vocab_size(), hidden_size=32, num_hidden_layers=2,
+                                   num_attention_heads=2, intermediate_size=64, max_position_embeddings=64),
+                        add_pooling_layer=False)
+    model = rt.SentimentClassifier(encoder, ["negative", "positive"], head=rt.HeadSpec(num_labels=2, hidden=16))
+    ckpt = rt.save_checkpoint(tmp_path / "ckpt", model.eval(), hf_tok,
+                              {"max_length": 24, "metrics": {"test_accuracy": 0.81}, "profile": "test"})
+    module, tokenizer, spec = from_part2_checkpoint(ckpt)
+    assert spec.test_accuracy == 0.81 and spec.window.max_length == 24
+    export_bundle(module, tokenizer, spec, tmp_path / "bundle", texts=TEXTS[:6])
+    bundle = Bundle(tmp_path / "bundle")
+    reviews = ["the best film " * 20 + "but the worst ending", "boring", TEXTS[0]]
+    part2_ids = rt.encode_texts(hf_tok, reviews, 24)  # Part 2's training-time encoding (head+tail, specials)
+    assert [x.tolist() for x in bundle.encode(reviews)] == part2_ids
+    loaded, _, _ = rt.load_checkpoint(ckpt)
+    with torch.no_grad():
+        ref = np.concatenate([loaded(torch.tensor([ids]), torch.ones(1, len(ids), dtype=torch.long)).numpy() for ids in part2_ids])
+    np.testing.assert_allclose(bundle.logits(reviews), ref, atol=1e-4)
+
+
+def test_real_part1_checkpoint_round_trip(tmp_path):
+    """A tiny bidirectional LSTM saved with starter_lstm.save_checkpoint exports without a mask input, and the
+    bundle reproduces the PyTorch model on Part 1's own tokenisation (first max_tokens tokens)."""
+    import torch
+
+    import starter_lstm as sl
+
+    torch.manual_seed(0)
+    vocab = sl.Vocab.build(TEXTS, min_freq=1)
+    model = sl.LSTMClassifier(sl.LSTMConfig(vocab_size=len(vocab), embed_dim=8, hidden_size=8, bidirectional=True)).eval()
+    ckpt = sl.save_checkpoint(tmp_path / "lstm", model, vocab, {"max_tokens": 12, "metrics": {"test_accuracy": 0.7}})
+    module, tokenizer, spec = from_part1_checkpoint(ckpt)
+    assert spec.uses_mask is False and spec.window.head_tokens == 12 and spec.test_accuracy == 0.7
+    export_bundle(module, tokenizer, spec, tmp_path / "bundle", texts=TEXTS[:6])
+    bundle = Bundle(tmp_path / "bundle")
+    reviews = ["a wonderful film " * 10, "i hated it"]
+    loaded, vocab2, _ = sl.load_checkpoint(ckpt)
+    for review, logits in zip(reviews, bundle.logits(reviews)):
+        ids = vocab2.encode(review, max_tokens=12)
+        assert bundle.encode([review])[0].tolist() == ids
+        with torch.no_grad():
+            np.testing.assert_allclose(logits, loaded(torch.tensor([ids])).numpy()[0], atol=1e-4)

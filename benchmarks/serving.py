@@ -1,0 +1,262 @@
+"""Benchmark: what serving costs, for a roberta-base-sized model and for the stand-in. Prints ONE JSON object.
+
+    COURSE_PROFILE=quick python benchmarks/serving.py [--workdir artifacts/bench] [--reuse] [--agreement-n 1000]
+
+- roberta-base-sized: a randomly initialised ``RobertaConfig()`` classifier (125M parameters). Size and speed do
+  not depend on the weights' values, so this measures what the fine-tuned roberta-base costs to serve
+  without needing it (its predictions are meaningless; latency uses synthetic token ids).
+- the stand-in: the Part 2 checkpoint (MiniLM fine-tuned on IMDb) given with ``--part2-checkpoint``, else the
+  one ``roberta_transfer.ensure_stage2`` makes for the profile, else ``--standin logreg`` (frozen MiniLM +
+  a logistic-regression head fitted here).
+
+Figures: bundle size fp32 and int8; single-review latency p50/p95 at 128 and 512 tokens with onnxruntime on
+``--threads`` threads (and PyTorch fp32 at 128 for comparison); batch throughput (32 x 128 tokens); int8-vs-fp32
+label agreement on IMDb test reviews (stand-in); worker resident memory and cold start under gunicorn; and
+the slug estimate (``python -m deploy.measure``). The machine is shared with other work: figures are noisy.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def latency(run, n: int, warmup: int = 3) -> dict:
+    for _ in range(warmup):
+        run()
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        run()
+        times.append((time.perf_counter() - t) * 1000)
+    return {"p50_ms": round(float(np.percentile(times, 50)), 1), "p95_ms": round(float(np.percentile(times, 95)), 1), "runs": n}
+
+
+def synthetic_ids(bundle, length: int, batch: int = 1, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    vocab = bundle.tokenizer.get_vocab_size()
+    w = bundle.window
+    body = rng.integers(max(w.pad_id, 3) + 2, max(vocab, 10), size=(batch, length - len(w.prefix_ids) - len(w.suffix_ids)))
+    ids = np.concatenate([np.tile(np.asarray(w.prefix_ids, np.int64), (batch, 1)), body,
+                          np.tile(np.asarray(w.suffix_ids, np.int64), (batch, 1))], axis=1).astype(np.int64)
+    return ids, np.ones_like(ids)
+
+
+def measure_bundle(path: Path, threads: int, runs: int, lengths=(128, 512)) -> dict:
+    from deploy.bundle import Bundle
+
+    t = time.perf_counter()
+    bundle = Bundle(path, threads=threads)
+    load_s = time.perf_counter() - t
+    out = {"bundle": str(path), "name": bundle.name, "quantization": bundle.meta["quantization"],
+           "size_mb": bundle.meta["size_mb"], "load_s": round(load_s, 2)}
+    for length in lengths:
+        if length > bundle.window.max_length:
+            out[f"latency_{length}_tokens"] = None
+            continue
+        ids, mask = synthetic_ids(bundle, length)
+        feed = {"input_ids": ids, "attention_mask": mask}
+        out[f"latency_{length}_tokens"] = latency(lambda: bundle.session.run(["logits"], feed), runs if length <= 128 else max(5, runs // 3))
+    ids, mask = synthetic_ids(bundle, min(128, bundle.window.max_length), batch=32)
+    feed = {"input_ids": ids, "attention_mask": mask}
+    lat = latency(lambda: bundle.session.run(["logits"], feed), 3, warmup=1)
+    out["batch_32x128"] = {"p50_ms": lat["p50_ms"], "reviews_per_s": round(32 / (lat["p50_ms"] / 1000), 1)}
+    # the whole serving path for one real-sized review (tokenise + truncate + run), as the API does it
+    words = "the film was good but the plot was thin and the acting was not great".split()
+    text = " ".join(words[i % len(words)] for i in range(90))
+    out["predict_one_review_incl_tokenising"] = latency(lambda: bundle.predict([text]), max(5, runs // 3))
+    return out
+
+
+def torch_latency(module, length: int, vocab: int, threads: int, runs: int) -> dict:
+    import torch
+
+    torch.set_num_threads(threads)
+    ids = torch.randint(5, vocab, (1, length))
+    mask = torch.ones_like(ids)
+    with torch.inference_mode():
+        return latency(lambda: module(ids, mask), runs)
+
+
+def agreement(fp32_dir: Path, int8_dir: Path, texts, labels, threads: int) -> dict:
+    from deploy.bundle import Bundle
+    from deploy.export import onnx_logits
+
+    a, b = Bundle(fp32_dir, threads=threads), Bundle(int8_dir, threads=threads)
+    ids = a.encode(texts)
+    la = onnx_logits(a.session, ids, a.window.pad_id, True, batch_size=32)
+    lb = onnx_logits(b.session, ids, b.window.pad_id, True, batch_size=32)
+    y = np.asarray(labels)
+    return {"n_reviews": len(texts), "label_agreement": round(float((la.argmax(-1) == lb.argmax(-1)).mean()), 4),
+            "fp32_accuracy": round(float((la.argmax(-1) == y).mean()), 4),
+            "int8_accuracy": round(float((lb.argmax(-1) == y).mean()), 4)}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workdir", type=Path, default=ROOT / "artifacts" / "bench")
+    parser.add_argument("--reuse", action="store_true", help="reuse bundles already in --workdir")
+    parser.add_argument("--threads", type=int, default=2, help="onnxruntime / PyTorch threads (default 2)")
+    parser.add_argument("--runs", type=int, default=30, help="timed runs per latency figure (default 30)")
+    parser.add_argument("--agreement-n", type=int, default=1000, help="IMDb test reviews for int8-vs-fp32 agreement")
+    parser.add_argument("--part2-checkpoint", type=Path, help="a Part 2 checkpoint to use as the stand-in")
+    parser.add_argument("--standin", choices=["part2", "logreg"], default="part2",
+                        help="part2: the Part 2 checkpoint (made by roberta_transfer.ensure_stage2 if missing); "
+                             "logreg: frozen MiniLM + logistic-regression head")
+    parser.add_argument("--skip-slug", action="store_true")
+    parser.add_argument("--sections", default="roberta,standin,worker,slug",
+                        help="which sections to measure now (comma-separated); the others are taken from the last run's "
+                             "results in --workdir/results.json, each section keeping its own measured_at time")
+    args = parser.parse_args(argv)
+
+    import course
+    from deploy import export as ex
+    from deploy import measure
+
+    profile = course.get_profile()
+    work = args.workdir
+    work.mkdir(parents=True, exist_ok=True)
+    result = {
+        "benchmark": "serving (deploy/): bundle size, latency, throughput, memory, slug",
+        "date": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "profile": profile.name,
+        "machine": {"cpu": cpu_name(), "cores": os.cpu_count(), "threads_used": args.threads,
+                    "shared": "yes: other engineers' jobs ran on the same 2 cores, so latencies are noisy upper bounds"},
+        "versions": {"onnxruntime": __import__("onnxruntime").__version__, "torch": __import__("torch").__version__},
+    }
+
+    sections = {x.strip() for x in args.sections.split(",") if x.strip()}
+    saved_path = work / "results.json"
+    saved = json.loads(saved_path.read_text()) if saved_path.is_file() else {}
+
+    def save(key, value):
+        value["measured_at"] = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+        result[key] = saved[key] = value
+        saved_path.write_text(json.dumps(saved, indent=2))
+
+    def restore(key):
+        if key not in saved:
+            raise SystemExit(f"no earlier results for {key!r} in {saved_path}: include it in --sections")
+        result[key] = saved[key]
+        return saved[key]
+
+    # --- roberta-base-sized -------------------------------------------------------------------------------
+    rb32, rb8 = work / "roberta-base-random-fp32", work / "roberta-base-random-int8"
+    if "roberta" not in sections:
+        rb = restore("roberta_base_sized")
+    else:
+        rb = measure_roberta(args, ex, rb32, rb8)
+        save("roberta_base_sized", rb)
+
+    # --- the stand-in ---------------------------------------------------------------------------------------
+    sb32, sb8 = work / "standin-fp32", work / "standin-int8"
+    if "standin" not in sections:
+        sb = restore("standin")
+    else:
+        sb = measure_standin(args, ex, profile, sb32, sb8)
+        save("standin", sb)
+
+    # --- deployment: worker memory, cold start, slug -----------------------------------------------------------
+    if "worker" in sections:
+        log("worker memory and cold start (roberta-base-sized int8 under gunicorn)")
+        save("worker_roberta_int8", measure.worker_memory(rb8))
+    else:
+        restore("worker_roberta_int8")
+    if not args.skip_slug:
+        if "slug" in sections:
+            log("slug estimate (pip install of deploy/requirements.txt into an empty folder)")
+            save("slug_roberta_int8", measure.slug_estimate(rb8))
+        else:
+            restore("slug_roberta_int8")
+    return finish(result, rb, sb)
+
+
+def measure_roberta(args, ex, rb32: Path, rb8: Path) -> dict:
+    model, tokenizer, spec = ex.build_random_roberta(max_length=512)
+    n_params = sum(p.numel() for p in model.parameters())
+    if not (args.reuse and (rb32 / "bundle.json").is_file()):
+        log("exporting roberta-base-sized fp32")
+        rng = np.random.default_rng(0)
+        words = ["good", "bad", "film", "plot", "acting", "great", "boring", "the", "was", "and", "not"]
+        texts = [" ".join(rng.choice(words, size=int(rng.integers(5, 120)))) for _ in range(8)]
+        ex.export_bundle(model, tokenizer, spec, rb32, texts=texts, overwrite=True)
+    if not (args.reuse and (rb8 / "bundle.json").is_file()):
+        log("quantizing roberta-base-sized")
+        ex.quantize_bundle(rb32, rb8, texts=["good film", "bad film"], overwrite=True)
+    log("timing roberta-base-sized")
+    rb = {"parameters_millions": round(n_params / 1e6, 1), "note": "randomly initialised RobertaConfig(); synthetic token ids"}
+    rb["fp32"] = measure_bundle(rb32, args.threads, args.runs)
+    rb["int8"] = measure_bundle(rb8, args.threads, args.runs)
+    rb["pytorch_fp32_latency_128_tokens"] = torch_latency(ex.LogitsModule(model), 128, 50265, args.threads, max(10, args.runs // 2))
+    return rb
+
+
+def measure_standin(args, ex, profile, sb32: Path, sb8: Path) -> dict:
+    texts, labels = ex.imdb_test_texts(args.agreement_n, profile)
+    if not (args.reuse and (sb8 / "bundle.json").is_file()):
+        if args.standin == "part2":
+            ckpt = args.part2_checkpoint
+            if ckpt is None:
+                import roberta_transfer.stages as stages
+
+                log(f"Part 2 checkpoint for profile {profile.name} (trained now if missing)")
+                ckpt = stages.ensure_stage2(profile, progress=False)
+            module, tok, sspec = ex.from_part2_checkpoint(ckpt, name="standin-part2")
+        else:
+            log("fitting the logistic-regression stand-in")
+            module, tok, sspec, _ = ex.build_standin(profile)
+        log("exporting the stand-in")
+        ex.export_bundle(module, tok, sspec, sb32, texts=texts[:64], labels=labels[:64], overwrite=True)
+        ex.quantize_bundle(sb32, sb8, texts=texts[:64], overwrite=True)
+    log("timing the stand-in")
+    sb = {"source": json.loads((sb32 / "bundle.json").read_text())["source_checkpoint"]}
+    sb["fp32"] = measure_bundle(sb32, args.threads, args.runs)
+    sb["int8"] = measure_bundle(sb8, args.threads, args.runs)
+    log(f"int8 vs fp32 agreement on {len(texts)} IMDb test reviews")
+    sb["int8_vs_fp32_imdb_test"] = agreement(sb32, sb8, texts, labels, args.threads)
+    return sb
+
+
+def finish(result: dict, rb: dict, sb: dict) -> int:
+    targets = {
+        "roberta_int8_bundle_mb<=160": rb["int8"]["size_mb"],
+        "roberta_int8_p50_128_tokens_ms<=60": rb["int8"]["latency_128_tokens"]["p50_ms"],
+        "worker_peak_rss_mb<=450": result["worker_roberta_int8"]["worker_peak_rss_mb"],
+        "standin_int8_agreement>=0.99": sb["int8_vs_fp32_imdb_test"]["label_agreement"],
+    }
+    if "slug_roberta_int8" in result:
+        targets["slug_compressed_mb<=300"] = result["slug_roberta_int8"]["total_compressed_mb"]
+    limits = {"roberta_int8_bundle_mb<=160": 160, "roberta_int8_p50_128_tokens_ms<=60": 60, "worker_peak_rss_mb<=450": 450,
+              "slug_compressed_mb<=300": 300}
+    result["targets"] = {k: {"value": v, "met": bool(v >= 0.99) if k.startswith("standin") else bool(v <= limits[k])}
+                         for k, v in targets.items()}
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,66 @@
+"""Assemble a folder that can be pushed to Heroku (or built into a container) on its own.
+
+    python -m deploy.stage --bundle bundles/roberta-int8 --out ship
+
+The folder holds only what serving needs, laid out as Heroku expects (requirements.txt, Procfile and
+.python-version at its root)::
+
+    ship/Procfile  ship/requirements.txt  ship/.python-version  ship/Dockerfile  ship/.dockerignore
+    ship/deploy/{__init__,app,bundle}.py   the serving code (no exporter, no torch)
+    ship/deploy/frontend/dist/             the built React page (Heroku's Python buildpack does not run npm,
+                                           so the page is built here and shipped as static files)
+    ship/bundle/                           the model bundle (MODEL_BUNDLE defaults to it in the Procfile)
+
+Then: ``cd ship && git init && git add . && git commit -m ship && git push heroku HEAD:main``.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+from .bundle import read_metadata
+
+HERE = Path(__file__).resolve().parent
+ROOT_FILES = ("Procfile", "requirements.txt", ".python-version", "Dockerfile", ".dockerignore")
+SERVING_MODULES = ("__init__.py", "app.py", "bundle.py")
+
+
+def stage(bundle_dir: str | Path, out: str | Path, frontend_dist: str | Path | None = None, overwrite: bool = False) -> Path:
+    """Copy the serving code, the built page and the bundle into ``out``; return ``out``."""
+    bundle_dir, out = Path(bundle_dir), Path(out)
+    read_metadata(bundle_dir)  # fails clearly if it is not a bundle
+    dist = Path(frontend_dist) if frontend_dist else HERE / "frontend" / "dist"
+    if not (dist / "index.html").is_file():
+        raise FileNotFoundError(f"{dist / 'index.html'} is missing: build the page first (cd deploy/frontend && npm ci && npm run build).")
+    if out.exists():
+        if not overwrite:
+            raise FileExistsError(f"{out} exists; choose another --out or pass --overwrite.")
+        shutil.rmtree(out)
+    (out / "deploy").mkdir(parents=True)
+    for name in ROOT_FILES:
+        shutil.copy2(HERE / name, out / name)
+    for name in SERVING_MODULES:
+        shutil.copy2(HERE / name, out / "deploy" / name)
+    shutil.copytree(dist, out / "deploy" / "frontend" / "dist")
+    shutil.copytree(bundle_dir, out / "bundle")
+    (out / ".gitignore").write_text("__pycache__/\n*.pyc\n")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m deploy.stage", description=__doc__.splitlines()[0])
+    parser.add_argument("--bundle", type=Path, required=True, help="the bundle directory to ship")
+    parser.add_argument("--out", type=Path, required=True, help="the folder to create")
+    parser.add_argument("--frontend", type=Path, help="the built page (default: deploy/frontend/dist)")
+    parser.add_argument("--overwrite", action="store_true")
+    args = parser.parse_args(argv)
+    out = stage(args.bundle, args.out, args.frontend, args.overwrite)
+    size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    print(f"staged {out} ({size / 1e6:.1f} MB before dependencies). Next: cd {out} && git init && git add . && "
+          f"git commit -m ship && git push heroku HEAD:main")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,211 @@
+"""Checks for the beginner exercise (chapter 04). Each check calls the learner's function on small inputs and
+explains in plain words what is wrong: a shape, a dtype, a value. An untouched stub raises
+``NotImplementedError``, and the check then says "not done yet" instead of crashing.
+
+Every check returns a :class:`CheckResult` (``status`` is ``"passed"``, ``"wrong"`` or ``"not done yet"``) and
+prints its message, so the notebook shows it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+PASSED, WRONG, NOT_DONE = "passed", "wrong", "not done yet"
+
+
+@dataclass
+class CheckResult:
+    name: str
+    status: str
+    message: str
+
+    @property
+    def passed(self) -> bool:
+        return self.status == PASSED
+
+    def __str__(self) -> str:
+        mark = {PASSED: "PASSED", WRONG: "NOT YET RIGHT", NOT_DONE: "NOT DONE YET"}[self.status]
+        return f"[{mark}] {self.name}: {self.message}"
+
+
+def _report(name: str, status: str, message: str, quiet: bool) -> CheckResult:
+    result = CheckResult(name, status, message)
+    if not quiet:
+        print(result)
+    return result
+
+
+def _not_done(name: str, quiet: bool) -> CheckResult:
+    return _report(name, NOT_DONE, "not done yet: the function still raises NotImplementedError. "
+                   "Replace the `raise NotImplementedError` line with your code, run that cell, then this one.", quiet)
+
+
+# Errors a half-written answer typically raises; the check turns them into a plain message.
+_MISTAKES = (TypeError, ValueError, RuntimeError, IndexError, AttributeError)
+
+
+def _crashed(name: str, err: Exception, quiet: bool) -> CheckResult:
+    return _report(name, WRONG, f"your code raised {type(err).__name__}: {err}. Read the message, fix the "
+                   "function, run its cell again, then this check.", quiet)
+
+
+# --- 1. the vocabulary lookup ----------------------------------------------------------------------------
+def check_lookup(lookup, quiet: bool = False) -> CheckResult:
+    """``lookup(stoi, tokens, unk_id) -> list[int]``: each token's id, ``unk_id`` for unknown tokens."""
+    name = "vocabulary lookup"
+    stoi = {"<pad>": 0, "<unk>": 1, "the": 2, "movie": 3, "was": 4, "great": 5, "!": 6}
+    tokens = ["the", "movie", "was", "great", "!"]
+    try:
+        got = lookup(stoi, tokens, 1)
+    except NotImplementedError:
+        return _not_done(name, quiet)
+    except _MISTAKES as err:
+        return _crashed(name, err, quiet)
+    if isinstance(got, torch.Tensor):
+        got = got.tolist()
+    if not isinstance(got, list):
+        return _report(name, WRONG, f"return a Python list of ids, not a {type(got).__name__}.", quiet)
+    if len(got) != len(tokens):
+        return _report(name, WRONG, f"{len(tokens)} tokens went in but {len(got)} ids came out; "
+                       "there must be exactly one id per token.", quiet)
+    if not all(isinstance(i, int) for i in got):
+        return _report(name, WRONG, "every id must be a Python int (look it up in stoi), "
+                       f"but got {[type(i).__name__ for i in got]}.", quiet)
+    if got != [2, 3, 4, 5, 6]:
+        return _report(name, WRONG, f"for {tokens} the ids should be [2, 3, 4, 5, 6], got {got}.", quiet)
+    try:
+        unknown = lookup(stoi, ["the", "zyzzyva", "was", "meh"], 1)
+    except KeyError as err:
+        return _report(name, WRONG, f"a word that is not in the vocabulary ({err}) crashed the lookup with a "
+                       "KeyError. Unknown words must get the id unk_id: try stoi.get(token, unk_id).", quiet)
+    if isinstance(unknown, torch.Tensor):
+        unknown = unknown.tolist()
+    if list(unknown) != [2, 1, 4, 1]:
+        return _report(name, WRONG, "unknown words ('zyzzyva', 'meh') must get unk_id = 1; "
+                       f"expected [2, 1, 4, 1], got {list(unknown)}.", quiet)
+    if list(lookup(stoi, [], 1)) != []:
+        return _report(name, WRONG, "an empty list of tokens must give an empty list of ids.", quiet)
+    return _report(name, PASSED, "known words get their ids and unknown words get <unk>. Well done!", quiet)
+
+
+# --- 2. the LSTM's last state, with packing -----------------------------------------------------------------
+def reference_last_state(lstm: nn.LSTM, embedded: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    packed = pack_padded_sequence(embedded, lengths.cpu(), batch_first=True, enforce_sorted=False)
+    _, (h_n, _) = lstm(packed)
+    return torch.cat([h_n[-2], h_n[-1]], dim=1)
+
+
+def check_last_state(last_state, quiet: bool = False) -> CheckResult:
+    """``last_state(lstm, embedded [B, T, E], lengths [B]) -> [B, 2H]`` for a bidirectional ``batch_first`` LSTM."""
+    name = "LSTM last state with packing"
+    torch.manual_seed(0)
+    lstm = nn.LSTM(4, 3, batch_first=True, bidirectional=True)
+    embedded = torch.randn(3, 6, 4)
+    lengths = torch.tensor([6, 2, 4])
+    embedded[1, 2:] = 0.0  # padding positions (the pad embedding is zeros)
+    embedded[2, 4:] = 0.0
+    try:
+        with torch.no_grad():
+            got = last_state(lstm, embedded, lengths)
+    except NotImplementedError:
+        return _not_done(name, quiet)
+    except _MISTAKES as err:
+        return _crashed(name, err, quiet)
+    if not isinstance(got, torch.Tensor):
+        return _report(name, WRONG, f"return a tensor, not a {type(got).__name__}.", quiet)
+    if got.dtype != torch.float32:
+        return _report(name, WRONG, f"the state should be float32 numbers, got dtype {got.dtype}.", quiet)
+    if tuple(got.shape) != (3, 6):
+        hint = ""
+        if tuple(got.shape) == (2, 3, 3):
+            hint = " That is h_n itself; join its two directions with torch.cat([h_n[-2], h_n[-1]], dim=1)."
+        elif tuple(got.shape) == (3, 3):
+            hint = " That is one direction only; the LSTM is bidirectional, keep both (forward and backward)."
+        elif len(got.shape) == 3:
+            hint = " That looks like the outputs at every position; we want one vector per review."
+        return _report(name, WRONG, f"expected shape [batch, 2 * hidden] = (3, 6), got {tuple(got.shape)}.{hint}",
+                       quiet)
+    with torch.no_grad():
+        want = reference_last_state(lstm, embedded, lengths)
+        unpacked = torch.cat(list(lstm(embedded)[1][0][-2:]), dim=1)
+        first = lstm(embedded)[0][:, 0, :]
+    if torch.allclose(got, want, atol=1e-5):
+        return _report(name, PASSED, "the LSTM reads each review up to its true last token, never the padding.",
+                       quiet)
+    if torch.allclose(got, unpacked, atol=1e-5):
+        return _report(name, WRONG, "the numbers match an LSTM that also read the padding. Pack the batch first: "
+                       "pack_padded_sequence(embedded, lengths.cpu(), batch_first=True, enforce_sorted=False).", quiet)
+    if torch.allclose(got, first, atol=1e-5):
+        return _report(name, WRONG, "these are the states after the FIRST token (outputs[:, 0]); the forward "
+                       "direction's summary of the review is its state after the last real token.", quiet)
+    return _report(name, WRONG, "the shape is right but the values are not the final states of the packed "
+                   "LSTM. Use the h_n that self.lstm(packed) returns: torch.cat([h_n[-2], h_n[-1]], dim=1).", quiet)
+
+
+# --- 3. one training step ------------------------------------------------------------------------------------
+class _Tiny(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embedding = nn.Embedding(10, 4, padding_idx=0)
+        self.classifier = nn.Linear(4, 2)
+
+    def forward(self, input_ids, lengths=None):
+        return self.classifier(self.embedding(input_ids).mean(dim=1))
+
+
+def _tiny_setup():
+    torch.manual_seed(0)
+    model = _Tiny()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    batch = (torch.tensor([[2, 3, 4], [5, 6, 0]]), torch.tensor([3, 2]), torch.tensor([1, 0]))
+    return model, optimizer, batch
+
+
+def check_train_step(train_step, quiet: bool = False) -> CheckResult:
+    """``train_step(model, batch, optimizer, loss_fn) -> float``: forward, loss, backward, step; returns the loss."""
+    name = "one training step"
+    model, optimizer, batch = _tiny_setup()
+    loss_fn = nn.CrossEntropyLoss()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    with torch.no_grad():
+        first_loss = loss_fn(model(batch[0], batch[1]), batch[2]).item()
+    try:
+        got = train_step(model, batch, optimizer, loss_fn)
+    except NotImplementedError:
+        return _not_done(name, quiet)
+    except _MISTAKES as err:
+        return _crashed(name, err, quiet)
+    if isinstance(got, torch.Tensor):
+        return _report(name, WRONG, "return the loss as a Python float (loss.item()), not a tensor: a tensor "
+                       "keeps the whole computation graph alive and memory grows every step.", quiet)
+    if not isinstance(got, float):
+        return _report(name, WRONG, f"return the loss as a Python float, not a {type(got).__name__}.", quiet)
+    if abs(got - first_loss) > 1e-5:
+        return _report(name, WRONG, f"the returned loss should be the loss BEFORE the update, {first_loss:.4f}, "
+                       f"got {got:.4f}.", quiet)
+    after = model.state_dict()
+    if all(torch.equal(before[k], after[k]) for k in before):
+        return _report(name, WRONG, "no weight changed. After loss.backward() call optimizer.step().", quiet)
+    # The reference: the same step done by hand, twice, must match (this catches a forgotten zero_grad()).
+    ref_model, ref_opt, _ = _tiny_setup()
+    for _ in range(2):
+        ref_opt.zero_grad()
+        loss_fn(ref_model(batch[0], batch[1]), batch[2]).backward()
+        ref_opt.step()
+    train_step(model, batch, optimizer, loss_fn)
+    same = all(torch.allclose(a, b, atol=1e-6) for a, b in zip(model.state_dict().values(),
+                                                              ref_model.state_dict().values()))
+    if not same:
+        return _report(name, WRONG, "after two steps the weights differ from the correct ones. Did you call "
+                       "optimizer.zero_grad() at the start? Without it, gradients of earlier steps pile up.", quiet)
+    if not model.training:
+        return _report(name, WRONG, "the model was left in eval mode; call model.train() in a training step "
+                       "(dropout must be on while training).", quiet)
+    return _report(name, PASSED, "forward, loss, backward, step, and the gradients are reset every time.", quiet)
+
+
+def run_all(lookup, last_state, train_step, quiet: bool = False) -> list[CheckResult]:
+    return [check_lookup(lookup, quiet), check_last_state(last_state, quiet), check_train_step(train_step, quiet)]

@@ -1,0 +1,198 @@
+"""Part 1: the starter LSTM package (vocabulary, model, checkpoints, predict, tokenizer twin, learning)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from starter_lstm import (LSTMClassifier, LSTMConfig, ReviewDataset, Vocab, load_checkpoint, make_loader,
+                          pad_batch, predict, save_checkpoint, to_hf_tokenizer, tokenize)
+from starter_lstm.experiment import build_model, train_and_test
+
+TEXTS = ["A great movie! I loved it.", "Terrible film, I hated it.<br /><br />Awful acting.",
+         "great acting, great story", "awful, boring and terrible"]
+
+
+def small_vocab():
+    return Vocab.build(TEXTS * 2, min_freq=2)
+
+
+def tiny_model(vocab, bidirectional=True):
+    torch.manual_seed(0)
+    model = LSTMClassifier(LSTMConfig(len(vocab), embed_dim=8, hidden_size=6, bidirectional=bidirectional,
+                                      pad_id=vocab.pad_id))
+    return model.eval()
+
+
+def test_tokenize_rule():
+    assert tokenize("Great movie!<br /><br />I'd watch it AGAIN.") == \
+        ["great", "movie", "!", "i", "'", "d", "watch", "it", "again", "."]
+    assert tokenize("") == []
+    assert tokenize("Café  très\tbien") == ["café", "très", "bien"]
+    with pytest.raises(TypeError):
+        tokenize(None)
+
+
+def test_vocab_build_specials_min_freq_and_max_size():
+    vocab = Vocab.build(["a a a b b c", "a b d"], min_freq=2)
+    assert vocab.itos == ["<pad>", "<unk>", "a", "b"]  # c, d seen once: dropped; most frequent first
+    assert Vocab.build(["a a a b b c"], min_freq=1, max_size=3).itos == ["<pad>", "<unk>", "a"]
+    with pytest.raises(ValueError):
+        Vocab.build(["a"], min_freq=0)
+
+
+def test_vocab_unknown_and_round_trip(tmp_path):
+    vocab = small_vocab()
+    ids = vocab.encode("A great zyzzyva!")
+    assert ids[0] == vocab.stoi["a"] and ids[2] == vocab.unk_id
+    assert vocab.decode(ids) == ["a", "great", "<unk>", "!"]
+    assert vocab.encode("great " * 50, max_tokens=7) == [vocab.stoi["great"]] * 7
+    loaded = Vocab.load(vocab.save(tmp_path / "vocab.json"))
+    assert loaded.itos == vocab.itos and loaded.encode("A great zyzzyva!") == ids
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"itos": ["a", "b"]}))
+    with pytest.raises(ValueError, match="must start with"):
+        Vocab.load(bad)
+
+
+def test_pad_batch_keeps_true_lengths_and_handles_empty():
+    ids, lengths = pad_batch([torch.tensor([5, 6, 7]), torch.tensor([8]), torch.tensor([], dtype=torch.long)])
+    assert ids.tolist() == [[5, 6, 7], [8, 0, 0], [0, 0, 0]]
+    assert lengths.tolist() == [3, 1, 1]
+
+
+def test_bucketed_loader_uses_every_review_once():
+    vocab = small_vocab()
+    ds = ReviewDataset(TEXTS * 10, [1, 0, 1, 0] * 10, vocab, max_tokens=20)
+    loader = make_loader(ds, batch_size=3, shuffle=True)
+    seen = [i for batch in loader.batch_sampler for i in batch]
+    assert sorted(seen) == list(range(len(ds)))
+    assert len(loader) == len(list(loader.batch_sampler))
+
+
+@pytest.mark.parametrize("bidirectional", [True, False])
+def test_padding_invariance(bidirectional):
+    """The same review padded to different lengths gives the same logits (packing: padding is never read)."""
+    vocab = small_vocab()
+    model = tiny_model(vocab, bidirectional)
+    review = torch.tensor(vocab.encode(TEXTS[1]))
+    n = len(review)
+    with torch.no_grad():
+        alone = model(review[None, :])  # lengths=None: every token real
+        for extra in (0, 1, 7, 40):
+            padded = torch.cat([review, torch.zeros(extra, dtype=torch.long)])[None, :]
+            logits = model(padded, torch.tensor([n]))
+            assert torch.allclose(logits, alone, atol=1e-6), f"padding {extra} changed the logits"
+        # in a batch with a longer review
+        ids, lengths = pad_batch([torch.tensor(vocab.encode(TEXTS[0] * 5)), review])
+        assert torch.allclose(model(ids, lengths)[1], alone[0], atol=1e-6)
+        # and without packing, padding WOULD change the answer: the test can tell the difference
+        padded = torch.cat([review, torch.zeros(40, dtype=torch.long)])[None, :]
+        assert not torch.allclose(model(padded), alone, atol=1e-4)
+
+
+def test_reads_the_true_last_state_not_the_first_token():
+    vocab = small_vocab()
+    model = tiny_model(vocab, bidirectional=False)
+    a = torch.tensor([vocab.encode("great great great great")])
+    b = torch.tensor([vocab.encode("great terrible awful boring")])  # same first token
+    with torch.no_grad():
+        assert not torch.allclose(model(a), model(b))
+        # the state fed to the classifier is the LSTM output at position length-1
+        ids, lengths = pad_batch([torch.tensor(vocab.encode(TEXTS[0])), torch.tensor(vocab.encode(TEXTS[2]))])
+        outputs, _ = model.lstm(model.embedding(ids))
+        expected = model.classifier(outputs[torch.arange(2), lengths - 1])
+        assert torch.allclose(model(ids, lengths), expected, atol=1e-6)
+
+
+def test_checkpoint_round_trip_gives_identical_predictions(tmp_path):
+    vocab = small_vocab()
+    model = tiny_model(vocab)
+    model.max_tokens = 50
+    save_checkpoint(tmp_path, model, vocab, {"profile": "ci", "metrics": {"test_accuracy": 0.5}})
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["label_names"] == ["negative", "positive"] and config["max_tokens"] == 50
+    assert config["embed_dim"] == 8 and config["metrics"]["test_accuracy"] == 0.5
+    loaded, loaded_vocab, loaded_config = load_checkpoint(tmp_path)
+    assert loaded_vocab.itos == vocab.itos and loaded_config["profile"] == "ci"
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, loaded.state_dict()[key])
+    assert predict(model, vocab, TEXTS) == predict(loaded, loaded_vocab, TEXTS)
+
+
+def test_checkpoint_loading_is_strict(tmp_path):
+    from safetensors.torch import load_file, save_file
+
+    vocab = small_vocab()
+    save_checkpoint(tmp_path, tiny_model(vocab), vocab)
+    weights = load_file(str(tmp_path / "model.safetensors"))
+    del weights["classifier.bias"]
+    save_file(weights, str(tmp_path / "model.safetensors"))
+    with pytest.raises(ValueError, match="missing \\['classifier.bias'\\]"):
+        load_checkpoint(tmp_path)
+    weights["classifier.bias"] = torch.zeros(3)
+    save_file(weights, str(tmp_path / "model.safetensors"))
+    with pytest.raises(ValueError, match="wrong shapes"):
+        load_checkpoint(tmp_path)
+    (tmp_path / "vocab.json").unlink()
+    with pytest.raises(FileNotFoundError, match="vocab.json"):
+        load_checkpoint(tmp_path)
+
+
+def test_predict_empty_long_and_non_ascii():
+    vocab = small_vocab()
+    model = tiny_model(vocab)
+    model.train()
+    out = predict(model, vocab, ["", "great " * 100_000, "Ein großartiger Film! 素晴らしい映画 😀", "   "],
+                  max_tokens=400)
+    assert model.training, "predict must restore the model's mode"
+    assert len(out) == 4
+    for row in out:
+        assert row["label"] in ("negative", "positive")
+        assert abs(sum(row["probabilities"].values()) - 1) < 1e-5
+        assert row["score"] == max(row["probabilities"].values())
+    assert predict(model, vocab, "one text")[0].keys() == {"label", "score", "probabilities"}
+    # eval mode: the same text twice gives the same answer
+    assert predict(model, vocab, [TEXTS[0]] * 2)[0] == predict(model, vocab, [TEXTS[0]])[0]
+
+
+def test_hf_tokenizer_matches_on_special_cases():
+    vocab = Vocab.build(TEXTS + ["café crème façade ½ x² naïve"], min_freq=1)
+    tok = to_hf_tokenizer(vocab, max_tokens=12)
+    cases = ["", "Great movie!<br /><br />I'd watch it AGAIN.", "CAFÉ crème, naïve façade... ½ x²",
+             "combining: cafe\u0301 \u0130stanbul \x1c\x1f", "emoji 😀😀 and 中文 text", "great " * 30]
+    for text in cases:
+        assert tok.encode(text).ids == vocab.encode(text, max_tokens=12), text
+
+
+def test_hf_tokenizer_matches_on_real_reviews(imdb_sample):
+    vocab = Vocab.build(imdb_sample["text"][:300], min_freq=2, max_size=3000)
+    tok = to_hf_tokenizer(vocab, max_tokens=256)
+    texts = imdb_sample["text"]
+    assert any("<br />" in t for t in texts) and any(not t.isascii() for t in texts)
+    encoded = tok.encode_batch(texts)
+    assert [e.ids for e in encoded] == [vocab.encode(t, 256) for t in texts]
+
+
+@pytest.fixture(scope="module")
+def imdb_sample():
+    import course
+
+    return course.load_imdb(course.get_profile("ci"))["train"]
+
+
+def test_short_training_run_beats_chance():
+    """A GloVe-initialised LSTM trained for a few epochs on 2,000 real SST-2 sentences beats chance clearly."""
+    import course
+
+    profile = course.get_profile("ci")
+    sst2 = course.load_sst2(profile)
+    splits = {"train": course.stratified_subset(course.load_sst2(course.get_profile("quick"))["train"], 2000, 0),
+              "validation": sst2["validation"], "test": sst2["test"]}
+    from starter_lstm.experiment import build_vocab
+
+    vocab = build_vocab(splits["train"], profile, min_freq=1)
+    result = train_and_test(splits, vocab, profile, embeddings="glove", epochs=4, lr=5e-3, progress=False)
+    assert result["test_accuracy"] >= 0.62, result["history"]
+    assert result["history"][-1]["train_loss"] < result["history"][0]["train_loss"]
