@@ -20,4 +20,17 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q --no-deps -e .
   echo "$want" > "$stamp"
 fi
+# The React page that Flask serves at / (deploy/frontend/dist); npm ci installs exactly package-lock.json.
+front=deploy/frontend
+fstamp=$front/node_modules/.course-lock.sha256
+fwant=$(cat $front/package-lock.json | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$fstamp" 2>/dev/null)" != "$fwant" ]; then
+  echo "[setup] installing the front-end's npm packages"
+  (cd $front && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$fwant" > "$fstamp"
+fi
+if [ ! -f $front/dist/index.html ] || [ -n "$(find $front/src $front/index.html $front/vite.config.js -newer $front/dist/index.html)" ]; then
+  echo "[setup] building the front-end"
+  (cd $front && npm run build --silent > /dev/null)
+fi
 echo "[setup] environment ready: $(.venv/bin/python -c 'import torch, transformers; print("torch", torch.__version__, "transformers", transformers.__version__)')"

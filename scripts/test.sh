@@ -11,6 +11,7 @@ if [ -n "${COURSE_MIRROR:-}" ]; then
   export COURSE_MIRROR=$(cd "$COURSE_MIRROR" && pwd)
 fi
 export COURSE_PROFILE=ci HF_HUB_OFFLINE=${HF_HUB_OFFLINE:-1} PYTHONPATH=$root
+scripts/install_system_deps.sh
 scripts/setup_env.sh
 PY=$root/.venv/bin/python
 export PATH="$root/.venv/bin:$PATH"
