@@ -89,8 +89,11 @@ def run(argv=None) -> dict:
     enc = tokenize_dataset(sst2, tokenizer, run_profile.max_length)
     curve = []
     for n in run_profile.sst2_curve_sizes:
-        train_n = enc["train"] if n is None else course.stratified_subset(enc["train"], n, run_profile.seed)
-        size = len(train_n) if n else 0
+        if n == 0:
+            train_n, size = None, 0
+        else:
+            train_n = enc["train"] if n is None else course.stratified_subset(enc["train"], n, run_profile.seed)
+            size = len(train_n)
         course.seed_everything(run_profile.seed)
         m = load_checkpoint(stage2_dir)[0]
         if size:

@@ -21,6 +21,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
+ALL_CONFIGS = ["course_loop_length_grouped_dynamic", "course_loop_pad_to_window", "trainer_length_grouped_dynamic",
+               "trainer_default_random_dynamic"]
+
+
 def run(args) -> dict:
     import numpy as np
     import torch
@@ -86,6 +90,11 @@ def run(args) -> dict:
         "trainer_length_grouped_dynamic": lambda: trainer_run(True, tempfile.mkdtemp()),
         "trainer_default_random_dynamic": lambda: trainer_run(False, tempfile.mkdtemp()),
     }
+    configs = {name: fn for name, fn in configs.items() if name in args.configs}
+    # Untimed warm-up (thread pools, allocator, lazy initialisation), so that the first timed config is not
+    # charged for costs that every later one skips.
+    train(fresh(), make_loader(enc, tokenizer, args.batch_size, shuffle=True, seed=profile.seed), None, epochs=1,
+          lr=profile.finetune_lr, max_steps=2, progress=False)
     runs = {name: [] for name in configs}
     shares = {}
     for _ in range(args.repeats):  # interleaved, so that a busy spell on a shared machine hits every config
@@ -96,7 +105,10 @@ def run(args) -> dict:
                 shares[name] = share
             print(f"{name}: {sps:.2f} samples/s", file=sys.stderr)
     best = {name: max(v) for name, v in runs.items()}
-    g = best["course_loop_length_grouped_dynamic"]
+    g = best.get("course_loop_length_grouped_dynamic", float("nan"))
+
+    def ratio(other):
+        return round(g / best[other], 3) if other in best else None
     result = {
         "benchmark": "part2_throughput",
         "what": "training samples per second (forward + backward + AdamW step, all parameters trainable), one epoch "
@@ -110,14 +122,15 @@ def run(args) -> dict:
         "all_runs_samples_per_second": runs,
         "real_token_share": shares,
         "ratios": {
-            "grouped_vs_pad_to_window": round(g / best["course_loop_pad_to_window"], 3),
-            "grouped_vs_trainer_same_work": round(g / best["trainer_length_grouped_dynamic"], 3),
-            "grouped_vs_trainer_default": round(g / best["trainer_default_random_dynamic"], 3),
+            "grouped_vs_pad_to_window": ratio("course_loop_pad_to_window"),
+            "grouped_vs_trainer_same_work": ratio("trainer_length_grouped_dynamic"),
+            "grouped_vs_trainer_default": ratio("trainer_default_random_dynamic"),
         },
         "targets": {
-            "grouped_at_least_1.5x_pad_to_window": g / best["course_loop_pad_to_window"] >= 1.5,
-            "not_slower_than_trainer_same_work": g >= best["trainer_length_grouped_dynamic"],
+            "grouped_at_least_1.5x_pad_to_window": None if ratio("course_loop_pad_to_window") is None else ratio("course_loop_pad_to_window") >= 1.5,
+            "not_slower_than_trainer_same_work": None if ratio("trainer_length_grouped_dynamic") is None else ratio("trainer_length_grouped_dynamic") >= 1.0,
         },
+        "order": "one untimed warm-up run of 2 steps, then the configs interleaved in this order: " + ", ".join(configs),
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
                     "device": course.describe_device(), "shared_with_other_jobs": args.shared_machine,
                     "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
@@ -133,6 +146,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--n-train", type=int, default=128, help="IMDb training reviews per run (one epoch)")
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--configs", nargs="+", default=ALL_CONFIGS, choices=ALL_CONFIGS, help="which runs to time")
     parser.add_argument("--shared-machine", action="store_true", help="record that other jobs shared the CPU")
     args = parser.parse_args(argv)
     with contextlib.redirect_stdout(sys.stderr):

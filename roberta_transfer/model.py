@@ -127,9 +127,18 @@ def build_classifier(hub_id: str, label_names: list[str], *, head: HeadSpec | No
 
     import course
 
+    from transformers.utils import logging as hf_logging
+
     resolved = course.resolve_model(hub_id)
     config = AutoConfig.from_pretrained(resolved.location)
-    encoder = AutoModel.from_pretrained(resolved.location, **_no_pooler_kwargs(config))
+    # We build the encoder without its pooler (we pool ourselves), so a checkpoint's pooler weights are left out
+    # on purpose; silence the load report that would list them as "unexpected".
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        encoder = AutoModel.from_pretrained(resolved.location, **_no_pooler_kwargs(config))
+    finally:
+        hf_logging.set_verbosity(verbosity)
     tokenizer = AutoTokenizer.from_pretrained(resolved.location)
     model = SentimentClassifier(encoder, label_names, head=head, pooling=pooling,
                                 requested_id=hub_id, served_by=resolved.served_by)
