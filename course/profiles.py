@@ -100,9 +100,9 @@ PROFILES: dict[str, Profile] = {
         tf_n_train=200,
         finetune_lr=5e-5,
         grad_accum_steps=1,
-        sst2_curve_sizes=(0, 50, 200),
-        tweet_n_train=200,
-        tweet_n_test=200,
+        sst2_curve_sizes=(0, 64),
+        tweet_n_train=128,
+        tweet_n_test=128,
         serve_max_length=128,
     ),
     "quick": Profile(
