@@ -196,3 +196,17 @@ def test_short_training_run_beats_chance():
     result = train_and_test(splits, vocab, profile, embeddings="glove", epochs=4, lr=5e-3, progress=False)
     assert result["test_accuracy"] >= 0.62, result["history"]
     assert result["history"][-1]["train_loss"] < result["history"][0]["train_loss"]
+
+
+def test_training_batches_are_trimmed_to_the_shortest_review_and_evaluation_batches_are_not():
+    from starter_lstm import Collate
+
+    items = [(torch.tensor([5, 6, 7, 8]), 1), (torch.tensor([9, 10, 11]), 0)]
+    ids, lengths, labels = Collate(0, trim_to_shortest=True)(items)
+    assert ids.tolist() == [[5, 6, 7], [9, 10, 11]] and lengths.tolist() == [3, 3] and labels.tolist() == [1, 0]
+    ids, lengths, _ = Collate(0)(items)
+    assert ids.tolist() == [[5, 6, 7, 8], [9, 10, 11, 0]] and lengths.tolist() == [4, 3]
+    vocab = small_vocab()
+    ds = ReviewDataset(TEXTS * 10, [1, 0, 1, 0] * 10, vocab, max_tokens=20)
+    assert make_loader(ds, 4, shuffle=True).collate_fn.trim_to_shortest
+    assert not make_loader(ds, 4, shuffle=False).collate_fn.trim_to_shortest
