@@ -211,3 +211,23 @@ def test_training_batches_are_trimmed_to_the_shortest_review_and_evaluation_batc
     ds = ReviewDataset(TEXTS * 10, [1, 0, 1, 0] * 10, vocab, max_tokens=20)
     assert make_loader(ds, 4, shuffle=True).collate_fn.trim_to_shortest
     assert not make_loader(ds, 4, shuffle=False).collate_fn.trim_to_shortest
+
+
+def test_unpadded_forward_exports_to_onnx_with_any_review_length(tmp_path):
+    """Part 3's contract: model(input_ids) with lengths=None exports to ONNX and onnxruntime agrees."""
+    import numpy as np
+    import onnxruntime as ort
+
+    vocab = small_vocab()
+    model = tiny_model(vocab)
+    example = torch.tensor([vocab.encode(TEXTS[0])])
+    path = tmp_path / "lstm.onnx"
+    torch.onnx.export(model, (example,), str(path), input_names=["input_ids"], output_names=["logits"],
+                      dynamic_axes={"input_ids": {1: "tokens"}}, dynamo=False)
+    session = ort.InferenceSession(str(path))
+    for text in TEXTS + ["great"]:
+        ids = np.array([vocab.encode(text)], dtype=np.int64)
+        got = session.run(None, {"input_ids": ids})[0]
+        with torch.no_grad():
+            want = model(torch.from_numpy(ids)).numpy()
+        assert np.allclose(got, want, atol=1e-5), text
