@@ -194,5 +194,40 @@ def test_short_training_run_beats_chance():
 
     vocab = build_vocab(splits["train"], profile, min_freq=1)
     result = train_and_test(splits, vocab, profile, embeddings="glove", epochs=4, lr=5e-3, progress=False)
+    print("SST-2 test accuracy", result["test_accuracy"])
     assert result["test_accuracy"] >= 0.62, result["history"]
     assert result["history"][-1]["train_loss"] < result["history"][0]["train_loss"]
+
+
+def test_training_batches_are_trimmed_to_the_shortest_review_and_evaluation_batches_are_not():
+    from starter_lstm import Collate
+
+    items = [(torch.tensor([5, 6, 7, 8]), 1), (torch.tensor([9, 10, 11]), 0)]
+    ids, lengths, labels = Collate(0, trim_to_shortest=True)(items)
+    assert ids.tolist() == [[5, 6, 7], [9, 10, 11]] and lengths.tolist() == [3, 3] and labels.tolist() == [1, 0]
+    ids, lengths, _ = Collate(0)(items)
+    assert ids.tolist() == [[5, 6, 7, 8], [9, 10, 11, 0]] and lengths.tolist() == [4, 3]
+    vocab = small_vocab()
+    ds = ReviewDataset(TEXTS * 10, [1, 0, 1, 0] * 10, vocab, max_tokens=20)
+    assert make_loader(ds, 4, shuffle=True).collate_fn.trim_to_shortest
+    assert not make_loader(ds, 4, shuffle=False).collate_fn.trim_to_shortest
+
+
+def test_unpadded_forward_exports_to_onnx_with_any_review_length(tmp_path):
+    """Part 3's contract: model(input_ids) with lengths=None exports to ONNX and onnxruntime agrees."""
+    import numpy as np
+    import onnxruntime as ort
+
+    vocab = small_vocab()
+    model = tiny_model(vocab)
+    example = torch.tensor([vocab.encode(TEXTS[0])])
+    path = tmp_path / "lstm.onnx"
+    torch.onnx.export(model, (example,), str(path), input_names=["input_ids"], output_names=["logits"],
+                      dynamic_axes={"input_ids": {1: "tokens"}}, dynamo=False)
+    session = ort.InferenceSession(str(path))
+    for text in TEXTS + ["great"]:
+        ids = np.array([vocab.encode(text)], dtype=np.int64)
+        got = session.run(None, {"input_ids": ids})[0]
+        with torch.no_grad():
+            want = model(torch.from_numpy(ids)).numpy()
+        assert np.allclose(got, want, atol=1e-5), text
