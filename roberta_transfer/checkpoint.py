@@ -29,9 +29,13 @@ def save_checkpoint(directory, model: SentimentClassifier, tokenizer, config: di
 
     ``config`` adds or overrides entries, for example ``{"max_length": 256, "profile": "quick",
     "metrics": {"test_accuracy": 0.87}}``.
+
+    ``config.json`` is removed first and written last, so a save that is interrupted leaves no ``config.json``
+    and is never mistaken for a complete checkpoint (``stages.is_current`` requires it).
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
+    (directory / CONFIG).unlink(missing_ok=True)
     state = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
     save_file(state, str(directory / WEIGHTS), metadata={"format": FORMAT})
     meta = {
@@ -49,8 +53,8 @@ def save_checkpoint(directory, model: SentimentClassifier, tokenizer, config: di
         "metrics": {},
     }
     meta.update(config or {})
-    (directory / CONFIG).write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
     tokenizer.save_pretrained(str(directory))
+    (directory / CONFIG).write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
     return directory
 
 
