@@ -17,8 +17,15 @@ ROOT = Path(__file__).resolve().parent.parent
 def toc_files(toc: Path) -> list[str]:
     data = yaml.safe_load(toc.read_text())
     files = [data["root"]]
+
+    def walk(entries):
+        for entry in entries:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections", []))  # a chapter's sub-pages (Parts 2 and 3)
+
     for part in data.get("parts", []):
-        files += [c["file"] for c in part.get("chapters", [])]
+        walk(part.get("chapters", []))
     return files
 
 

@@ -10,27 +10,17 @@
     experiment.py  the recipes the chapters and the benchmark share
     exercise.py    the checks of the beginner exercise
 """
-import torch as _torch
-
-# Speed on CPUs: gradients flowing back through hundreds of LSTM steps shrink towards "denormal" floats,
-# which x86 CPUs process up to 10x slower. Rounding them to zero changes no result that matters.
-_torch.set_flush_denormal(True)
-# Measured on the course's 2-core machine: with 2 threads an LSTM training step took 8x longer than with one
-# (the second thread does not get the setting above, and shares its core with other work). One thread it is.
-if not _torch.cuda.is_available():
-    _torch.set_num_threads(1)
-
 from .checkpoint import load_checkpoint, save_checkpoint
 from .data import BucketBatchSampler, Collate, ReviewDataset, make_loader, pad_batch
 from .glove import GLOVE_DIM, glove_matrix, load_glove
-from .model import LSTMClassifier, LSTMConfig
+from .model import LSTMClassifier, LSTMConfig, review_vector
 from .predict import LABELS, predict
 from .train import evaluate, fit, train_step
 from .vocab import PAD, TOKEN_PATTERN, UNK, Vocab, coverage, to_hf_tokenizer, tokenize
 
 __all__ = [
     "GLOVE_DIM", "LABELS", "PAD", "TOKEN_PATTERN", "UNK", "BucketBatchSampler", "Collate", "LSTMClassifier",
-    "LSTMConfig", "ReviewDataset", "Vocab", "coverage", "evaluate", "fit", "glove_matrix", "load_checkpoint",
+    "LSTMConfig", "ReviewDataset", "Vocab", "review_vector", "coverage", "evaluate", "fit", "glove_matrix", "load_checkpoint",
     "load_glove", "make_loader", "pad_batch", "predict", "save_checkpoint", "to_hf_tokenizer", "tokenize",
     "train_step",
 ]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 PASSED, WRONG, NOT_DONE = "passed", "wrong", "not done yet"
 
@@ -91,16 +91,18 @@ def check_lookup(lookup, quiet: bool = False) -> CheckResult:
     return _report(name, PASSED, "known words get their ids and unknown words get <unk>. Well done!", quiet)
 
 
-# --- 2. the LSTM's last state, with packing -----------------------------------------------------------------
-def reference_last_state(lstm: nn.LSTM, embedded: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+# --- 2. one vector per review: the packed LSTM, max-pooled -----------------------------------------------------
+def reference_review_vector(lstm: nn.LSTM, embedded: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     packed = pack_padded_sequence(embedded, lengths.cpu(), batch_first=True, enforce_sorted=False)
-    _, (h_n, _) = lstm(packed)
-    return torch.cat([h_n[-2], h_n[-1]], dim=1)
+    outputs, _ = lstm(packed)
+    outputs, _ = pad_packed_sequence(outputs, batch_first=True, padding_value=float("-inf"))
+    return outputs.max(dim=1).values
 
 
-def check_last_state(last_state, quiet: bool = False) -> CheckResult:
-    """``last_state(lstm, embedded [B, T, E], lengths [B]) -> [B, 2H]`` for a bidirectional ``batch_first`` LSTM."""
-    name = "LSTM last state with packing"
+def check_review_vector(review_vector, quiet: bool = False) -> CheckResult:
+    """``review_vector(lstm, embedded [B, T, E], lengths [B]) -> [B, 2H]`` for a bidirectional ``batch_first``
+    LSTM: the outputs at the real tokens, max-pooled over positions."""
+    name = "one vector per review (packing + max-pooling)"
     torch.manual_seed(0)
     lstm = nn.LSTM(4, 3, batch_first=True, bidirectional=True)
     embedded = torch.randn(3, 6, 4)
@@ -109,7 +111,7 @@ def check_last_state(last_state, quiet: bool = False) -> CheckResult:
     embedded[2, 4:] = 0.0
     try:
         with torch.no_grad():
-            got = last_state(lstm, embedded, lengths)
+            got = review_vector(lstm, embedded, lengths)
     except NotImplementedError:
         return _not_done(name, quiet)
     except _MISTAKES as err:
@@ -117,32 +119,52 @@ def check_last_state(last_state, quiet: bool = False) -> CheckResult:
     if not isinstance(got, torch.Tensor):
         return _report(name, WRONG, f"return a tensor, not a {type(got).__name__}.", quiet)
     if got.dtype != torch.float32:
-        return _report(name, WRONG, f"the state should be float32 numbers, got dtype {got.dtype}.", quiet)
+        return _report(name, WRONG, f"the vector should be float32 numbers, got dtype {got.dtype}.", quiet)
     if tuple(got.shape) != (3, 6):
         hint = ""
         if tuple(got.shape) == (2, 3, 3):
-            hint = " That is h_n itself; join its two directions with torch.cat([h_n[-2], h_n[-1]], dim=1)."
-        elif tuple(got.shape) == (3, 3):
-            hint = " That is one direction only; the LSTM is bidirectional, keep both (forward and backward)."
+            hint = " That is h_n, the final states; we want the outputs at every position, max-pooled."
         elif len(got.shape) == 3:
-            hint = " That looks like the outputs at every position; we want one vector per review."
+            hint = (" That looks like the outputs at every position; pool them into one vector per review "
+                    "with .max(dim=1).values.")
+        elif tuple(got.shape) == (6, 6):
+            hint = (" You pooled over the batch (dim=0); the positions are dim=1 of the [batch, positions, 2H] "
+                    "outputs.")
         return _report(name, WRONG, f"expected shape [batch, 2 * hidden] = (3, 6), got {tuple(got.shape)}.{hint}",
                        quiet)
     with torch.no_grad():
-        want = reference_last_state(lstm, embedded, lengths)
-        unpacked = torch.cat(list(lstm(embedded)[1][0][-2:]), dim=1)
-        first = lstm(embedded)[0][:, 0, :]
+        want = reference_review_vector(lstm, embedded, lengths)
+        read_padding = lstm(embedded)[0].max(dim=1).values
+        packed = pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False)
+        zero_padded = pad_packed_sequence(lstm(packed)[0], batch_first=True)[0].max(dim=1).values
+        mean_pooled = (pad_packed_sequence(lstm(packed)[0], batch_first=True)[0].sum(dim=1)
+                       / lengths[:, None].float())
+        _, (h_n, _) = lstm(packed)
+        last_state = torch.cat([h_n[-2], h_n[-1]], dim=1)
+        over_features = pad_packed_sequence(lstm(packed)[0], batch_first=True,
+                                            padding_value=float("-inf"))[0].max(dim=2).values
     if torch.allclose(got, want, atol=1e-5):
-        return _report(name, PASSED, "the LSTM reads each review up to its true last token, never the padding.",
-                       quiet)
-    if torch.allclose(got, unpacked, atol=1e-5):
+        return _report(name, PASSED, "the LSTM reads each review up to its true last token, never the padding, "
+                       "and the strongest signal at any position reaches the classifier.", quiet)
+    if torch.allclose(got, read_padding, atol=1e-5):
         return _report(name, WRONG, "the numbers match an LSTM that also read the padding. Pack the batch first: "
                        "pack_padded_sequence(embedded, lengths.cpu(), batch_first=True, enforce_sorted=False).", quiet)
-    if torch.allclose(got, first, atol=1e-5):
-        return _report(name, WRONG, "these are the states after the FIRST token (outputs[:, 0]); the forward "
-                       "direction's summary of the review is its state after the last real token.", quiet)
-    return _report(name, WRONG, "the shape is right but the values are not the final states of the packed "
-                   "LSTM. Use the h_n that self.lstm(packed) returns: torch.cat([h_n[-2], h_n[-1]], dim=1).", quiet)
+    if torch.allclose(got, zero_padded, atol=1e-5):
+        return _report(name, WRONG, "close: the LSTM skipped the padding, but the zeros that pad_packed_sequence "
+                       "puts past each review's end took part in the max (a review whose outputs are all negative "
+                       "gets 0 instead). Pass padding_value=float('-inf') to pad_packed_sequence.", quiet)
+    if torch.allclose(got, last_state, atol=1e-5):
+        return _report(name, WRONG, "these are the LSTM's final states (h_n). This model instead takes the "
+                       "maximum of the outputs over all positions: outputs.max(dim=1).values.", quiet)
+    if torch.allclose(got, over_features, atol=1e-5):
+        return _report(name, WRONG, "you took the maximum over the features (dim=2); take it over the positions "
+                       "instead: outputs.max(dim=1).values.", quiet)
+    if torch.allclose(got, mean_pooled, atol=1e-5):
+        return _report(name, WRONG, "that is the average over positions (mean-pooling); this model takes the "
+                       "maximum: outputs.max(dim=1).values.", quiet)
+    return _report(name, WRONG, "the shape is right but the values are not the max-pooled outputs of the packed "
+                   "LSTM. Pack, run self.lstm, unpack with pad_packed_sequence(..., padding_value=float('-inf')), "
+                   "then .max(dim=1).values.", quiet)
 
 
 # --- 3. one training step ------------------------------------------------------------------------------------
@@ -207,5 +229,6 @@ def check_train_step(train_step, quiet: bool = False) -> CheckResult:
     return _report(name, PASSED, "forward, loss, backward, step, and the gradients are reset every time.", quiet)
 
 
-def run_all(lookup, last_state, train_step, quiet: bool = False) -> list[CheckResult]:
-    return [check_lookup(lookup, quiet), check_last_state(last_state, quiet), check_train_step(train_step, quiet)]
+def run_all(lookup, review_vector, train_step, quiet: bool = False) -> list[CheckResult]:
+    return [check_lookup(lookup, quiet), check_review_vector(review_vector, quiet),
+            check_train_step(train_step, quiet)]

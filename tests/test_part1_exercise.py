@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 import torch
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from starter_lstm.exercise import NOT_DONE, PASSED, WRONG, check_last_state, check_lookup, check_train_step
+from starter_lstm.exercise import NOT_DONE, PASSED, WRONG, check_review_vector, check_lookup, check_train_step
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "chapters" / "part1_starter_lstm" / "04_exercise.ipynb"
-STUBS = ("lookup", "last_state", "train_step")
+STUBS = ("lookup", "review_vector", "train_step")
 
 
 def cells():
@@ -23,7 +24,8 @@ def cells():
 def solutions() -> dict:
     """Execute the code blocks inside the notebook's hidden solution dropdowns; return the functions defined."""
     namespace = {}
-    exec("import torch\nfrom torch import nn\nfrom torch.nn.utils.rnn import pack_padded_sequence", namespace)
+    exec("import torch\nfrom torch import nn\nfrom torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence",
+         namespace)
     blocks = []
     for cell in cells():
         source = "".join(cell["source"])
@@ -47,7 +49,7 @@ def test_solutions_are_hidden_until_asked_for():
 def test_solutions_pass_every_check():
     sol = solutions()
     assert check_lookup(sol["lookup"], quiet=True).status == PASSED
-    assert check_last_state(sol["last_state"], quiet=True).status == PASSED
+    assert check_review_vector(sol["review_vector"], quiet=True).status == PASSED
     assert check_train_step(sol["train_step"], quiet=True).status == PASSED
 
 
@@ -55,7 +57,7 @@ def test_untouched_stubs_report_not_done_yet():
     def stub(*args):
         raise NotImplementedError
 
-    for check in (check_lookup, check_last_state, check_train_step):
+    for check in (check_lookup, check_review_vector, check_train_step):
         result = check(stub, quiet=True)
         assert result.status == NOT_DONE and "not done yet" in result.message
 
@@ -93,21 +95,35 @@ def test_wrong_lookup_gets_the_intended_message(wrong, expected):
 
 
 def _no_packing(lstm, embedded, lengths):
-    _, (h_n, _) = lstm(embedded)
+    return lstm(embedded)[0].max(dim=1).values
+
+
+def _packed_outputs(lstm, embedded, lengths, padding_value=0.0):
+    packed = pack_padded_sequence(embedded, lengths.cpu(), batch_first=True, enforce_sorted=False)
+    return pad_packed_sequence(lstm(packed)[0], batch_first=True, padding_value=padding_value)[0]
+
+
+def _last_state(lstm, embedded, lengths):
+    packed = pack_padded_sequence(embedded, lengths.cpu(), batch_first=True, enforce_sorted=False)
+    _, (h_n, _) = lstm(packed)
     return torch.cat([h_n[-2], h_n[-1]], dim=1)
 
 
 @pytest.mark.parametrize("wrong, expected", [
     (_no_packing, "read the padding"),
-    (lambda lstm, e, n: lstm(e)[0][:, 0, :], "FIRST token"),
-    (lambda lstm, e, n: lstm(e)[1][0], "That is h_n itself"),
-    (lambda lstm, e, n: lstm(e)[1][0][-1], "one direction only"),
+    (lambda lstm, e, n: _packed_outputs(lstm, e, n).max(dim=1).values, "padding_value=float('-inf')"),
+    (_last_state, "final states (h_n)"),
+    (lambda lstm, e, n: _packed_outputs(lstm, e, n).sum(dim=1) / n[:, None].float(), "mean-pooling"),
+    (lambda lstm, e, n: lstm(e)[1][0], "That is h_n"),
     (lambda lstm, e, n: lstm(e)[0], "outputs at every position"),
+    (lambda lstm, e, n: _packed_outputs(lstm, e, n, float("-inf")).max(dim=2).values, "over the features"),
+    (lambda lstm, e, n: _packed_outputs(lstm, e, n, float("-inf")).max(dim=0).values, "over the batch"),
+    (lambda lstm, e, n: _packed_outputs(lstm, e, n, float("-inf")).max(dim=1).values[:, :3], "expected shape"),
     (lambda lstm, e, n: _no_packing(lstm, e, n).double(), "float32"),
     (lambda lstm, e, n: lstm(e[..., :2]), "raised RuntimeError"),
 ])
-def test_wrong_last_state_gets_the_intended_message(wrong, expected):
-    result = check_last_state(wrong, quiet=True)
+def test_wrong_review_vector_gets_the_intended_message(wrong, expected):
+    result = check_review_vector(wrong, quiet=True)
     assert result.status == WRONG and expected in result.message, result.message
 
 

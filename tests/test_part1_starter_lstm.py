@@ -87,23 +87,29 @@ def test_padding_invariance(bidirectional):
         # in a batch with a longer review
         ids, lengths = pad_batch([torch.tensor(vocab.encode(TEXTS[0] * 5)), review])
         assert torch.allclose(model(ids, lengths)[1], alone[0], atol=1e-6)
-        # and without packing, padding WOULD change the answer: the test can tell the difference
-        padded = torch.cat([review, torch.zeros(40, dtype=torch.long)])[None, :]
-        assert not torch.allclose(model(padded), alone, atol=1e-4)
+        if bidirectional:
+            # and without packing, padding WOULD change the answer (the backward direction would read the 40
+            # pads before the review): the test can tell the difference
+            padded = torch.cat([review, torch.zeros(40, dtype=torch.long)])[None, :]
+            assert not torch.allclose(model(padded), alone, atol=1e-4)
 
 
-def test_reads_the_true_last_state_not_the_first_token():
+def test_reads_every_real_token_not_the_first_one():
     vocab = small_vocab()
     model = tiny_model(vocab, bidirectional=False)
     a = torch.tensor([vocab.encode("great great great great")])
     b = torch.tensor([vocab.encode("great terrible awful boring")])  # same first token
     with torch.no_grad():
         assert not torch.allclose(model(a), model(b))
-        # the state fed to the classifier is the LSTM output at position length-1
+        # the vector fed to the classifier is the max of the LSTM outputs over each review's REAL positions
         ids, lengths = pad_batch([torch.tensor(vocab.encode(TEXTS[0])), torch.tensor(vocab.encode(TEXTS[2]))])
-        outputs, _ = model.lstm(model.embedding(ids))
-        expected = model.classifier(outputs[torch.arange(2), lengths - 1])
-        assert torch.allclose(model(ids, lengths), expected, atol=1e-6)
+        assert lengths[0] != lengths[1]
+        outputs, _ = model.lstm(model.embedding(ids))  # forward direction only: padding comes after the review
+        pooled = torch.stack([outputs[i, : lengths[i]].max(dim=0).values for i in range(2)])
+        assert torch.allclose(model(ids, lengths), model.classifier(pooled), atol=1e-6)
+        # and the padded positions' outputs would have changed the answer had they taken part
+        with_padding = model.classifier(outputs.max(dim=1).values)
+        assert not torch.allclose(model(ids, lengths), with_padding, atol=1e-6)
 
 
 def test_checkpoint_round_trip_gives_identical_predictions(tmp_path):
