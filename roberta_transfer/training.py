@@ -1,8 +1,10 @@
 """One explicit training loop, on Hugging Face ``accelerate``.
 
 The same code runs on a CPU, on one GPU with mixed precision, and on several GPUs with
-``accelerate launch script.py`` (Accelerate places the model and batches, shards the data, and gathers the
-predictions for the metrics). The loop is written out in :func:`train` so that a reader can follow every step:
+``accelerate launch --multi_gpu --num_processes N script.py`` (Accelerate places the model and batches, shards the
+data, and gathers the predictions for the metrics). Several CPU processes work too:
+``ACCELERATE_USE_CPU=1 torchrun --nproc_per_node 2 script.py`` (tests/test_part2_multiprocess.py checks that two
+processes end with identical weights and evaluate every example exactly once). The loop is written out in :func:`train` so that a reader can follow every step:
 
     for each epoch:
         for each batch:                         (with accelerator.accumulate: one optimiser step per k batches)
@@ -63,7 +65,7 @@ class EvalResult:
                 "n": int(len(self.labels)), "seconds": round(self.seconds, 1)}
 
 
-@torch.inference_mode()
+@torch.no_grad()  # not inference_mode: with several processes (DDP) the next training step would then fail
 def evaluate(model: nn.Module, loader, accelerator=None, progress: bool = False) -> EvalResult:
     """Accuracy, macro F1 and mean loss of ``model`` on a labelled loader, with predictions in dataset order."""
     from sklearn.metrics import f1_score
@@ -93,7 +95,7 @@ def evaluate(model: nn.Module, loader, accelerator=None, progress: bool = False)
                       seconds=time.perf_counter() - start)
 
 
-@torch.inference_mode()
+@torch.no_grad()  # not inference_mode: with several processes (DDP) the next training step would then fail
 def extract_features(model, loader, accelerator=None, progress: bool = True) -> torch.Tensor:
     """The pooled encoder output for every example of ``loader``, in dataset order (``[N, hidden_size]``, float32, CPU).
 
