@@ -33,6 +33,7 @@ def main() -> None:
     parser.add_argument("--budget-minutes", type=float, default=20.0, help="training-time budget per model")
     parser.add_argument("--small", type=int, default=1000, help="training reviews for the small comparison")
     parser.add_argument("--skip-full", action="store_true", help="only the small comparison")
+    parser.add_argument("--skip-small", action="store_true", help="only the two full-data models")
     parser.add_argument("--out", help="also write the JSON here, updated after every model")
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's own choice)")
     parser.add_argument("--shared-machine", action="store_true", help="record that other jobs shared the CPU")
@@ -101,7 +102,8 @@ def main() -> None:
     else:
         vocab = build_vocab(splits["train"], profile)
         full("random")
-        small_comparison()
+        if not args.skip_small:
+            small_comparison()
         full("glove")
     print(json.dumps(report, indent=2))
 
