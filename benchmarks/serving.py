@@ -128,6 +128,7 @@ def main(argv=None) -> int:
                         help="part2: the Part 2 checkpoint (made by roberta_transfer.ensure_stage2 if missing); "
                              "logreg: frozen MiniLM + logistic-regression head")
     parser.add_argument("--skip-slug", action="store_true")
+    parser.add_argument("--shared-machine", action="store_true", help="record that other jobs shared the CPU")
     parser.add_argument("--sections", default="roberta,standin,worker,slug",
                         help="which sections to measure now (comma-separated); the others are taken from the last run's "
                              "results in --workdir/results.json, each section keeping its own measured_at time")
@@ -145,7 +146,7 @@ def main(argv=None) -> int:
         "date": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         "profile": profile.name,
         "machine": {"cpu": cpu_name(), "cores": os.cpu_count(), "threads_used": args.threads,
-                    "shared": "yes: other engineers' jobs ran on the same 2 cores, so latencies are noisy upper bounds"},
+                    "shared_with_other_jobs": args.shared_machine},
         "versions": {"onnxruntime": __import__("onnxruntime").__version__, "torch": __import__("torch").__version__},
     }
 

@@ -6,23 +6,10 @@ import sys
 from pathlib import Path
 
 import torch
-from datasets import Dataset
 
-from part2_helpers import tiny_classifier, tiny_tokenizer
+from part2_helpers import tiny_classifier, tiny_tokenizer, toy_dataset as toy
 from roberta_transfer import evaluate, make_loader, train, unfreeze_all
 from roberta_transfer.training import make_accelerator
-
-
-def toy(n, seed):
-    g = torch.Generator().manual_seed(seed)
-    rows, labels = [], []
-    for i in range(n):
-        length = int(torch.randint(4, 20, (1,), generator=g))
-        ids = torch.randint(20, 300, (length,), generator=g).tolist()
-        if i % 2:
-            ids[int(torch.randint(0, length, (1,), generator=g))] = 10
-        rows.append([0, *ids, 2]); labels.append(i % 2)
-    return Dataset.from_dict({"input_ids": rows, "label": labels})
 
 
 def main(out: Path) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import torch
+from datasets import Dataset
 from transformers import AutoModel, PreTrainedTokenizerFast, RobertaConfig
 
 from roberta_transfer import HeadSpec, SentimentClassifier
@@ -37,3 +38,16 @@ def tiny_classifier(labels=("negative", "positive"), seed: int = 0, hidden: int 
     encoder = AutoModel.from_config(tiny_roberta_config(), add_pooling_layer=False)
     return SentimentClassifier(encoder, list(labels), head=HeadSpec(num_labels=len(labels), hidden=hidden, dropout=0.0),
                                requested_id="tiny/roberta-test", served_by="tiny/roberta-test")
+
+
+def toy_dataset(n: int = 96, seed: int = 0) -> Dataset:
+    """Token ids only: label 1 iff the example contains token 10; random other tokens; lengths vary."""
+    g = torch.Generator().manual_seed(seed)
+    rows, labels = [], []
+    for i in range(n):
+        length = int(torch.randint(4, 20, (1,), generator=g))
+        ids = torch.randint(20, 300, (length,), generator=g).tolist()
+        if i % 2:
+            ids[int(torch.randint(0, length, (1,), generator=g))] = 10
+        rows.append([0, *ids, 2]); labels.append(i % 2)
+    return Dataset.from_dict({"input_ids": rows, "label": labels})

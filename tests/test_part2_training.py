@@ -1,23 +1,9 @@
 """The accelerate loop learns, evaluates each epoch, keeps the best, and follows the warm-up/decay schedule."""
 import pytest
 import torch
-from datasets import Dataset
 
-from part2_helpers import tiny_classifier, tiny_tokenizer
+from part2_helpers import tiny_classifier, tiny_tokenizer, toy_dataset as _toy
 from roberta_transfer import evaluate, extract_features, make_loader, train, unfreeze_all
-
-
-def _toy(n=96, seed=0):
-    """Label 1 iff the text contains token 10; random other tokens; lengths vary."""
-    g = torch.Generator().manual_seed(seed)
-    rows, labels = [], []
-    for i in range(n):
-        length = int(torch.randint(4, 20, (1,), generator=g))
-        ids = torch.randint(20, 300, (length,), generator=g).tolist()
-        if i % 2:
-            ids[int(torch.randint(0, length, (1,), generator=g))] = 10
-        rows.append([0, *ids, 2]); labels.append(i % 2)
-    return Dataset.from_dict({"input_ids": rows, "label": labels})
 
 
 def test_loop_learns_and_keeps_best():
