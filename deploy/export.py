@@ -84,6 +84,7 @@ class LogitsModule:
 def special_tokens(tokenizer) -> tuple[list[int], list[int]]:
     """The ids a ``tokenizers.Tokenizer``'s post-processor puts before and after a text (e.g. [CLS] .. [SEP])."""
     probe = "hello world"
+    tokenizer = _clone_tokenizer(tokenizer)  # padding or truncation set in the tokenizer would hide the pattern
     plain = tokenizer.encode(probe, add_special_tokens=False).ids
     full = tokenizer.encode(probe, add_special_tokens=True).ids
     for start in range(len(full) - len(plain) + 1):
@@ -331,7 +332,9 @@ def from_part2_checkpoint(checkpoint_dir: str | Path, name: str | None = None):
     if tokenizer_file.is_file():
         from tokenizers import Tokenizer
 
-        tokenizer = Tokenizer.from_file(str(tokenizer_file))
+        # A checkpoint's tokenizer.json can carry the padding and truncation its source model shipped with
+        # (all-MiniLM-L6-v2's pads every text to 128 tokens); the bundle's window does that job instead.
+        tokenizer = _clone_tokenizer(Tokenizer.from_file(str(tokenizer_file)))
     else:
         tokenizer = _clone_tokenizer(hf_tokenizer)
     max_length = int(_first(config, "max_length", "window.max_length"))

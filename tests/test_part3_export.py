@@ -205,9 +205,12 @@ def test_serving_requirements_are_small():
 
 
 # ---- the real packages of Parts 1 and 2 (merged into this branch) ---------------------------------------
-def test_real_part2_checkpoint_round_trip(tmp_path):
+@pytest.mark.parametrize("source_pads", [False, True])
+def test_real_part2_checkpoint_round_trip(tmp_path, source_pads):
     """A tiny SentimentClassifier saved with roberta_transfer.save_checkpoint exports, and the bundle gives
-    the same logits as the PyTorch model on Part 2's own encoding of the same reviews."""
+    the same logits as the PyTorch model on Part 2's own encoding of the same reviews. ``source_pads``: the
+    tokenizer carries fixed padding and truncation, as all-MiniLM-L6-v2's tokenizer.json does (a clean clone's
+    Part 3 chapters once failed on exactly that)."""
     import torch
     from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
@@ -215,6 +218,9 @@ def test_real_part2_checkpoint_round_trip(tmp_path):
 
     torch.manual_seed(0)
     tok = tiny_tokenizer()
+    if source_pads:
+        tok.enable_padding(length=24, pad_id=tok.token_to_id("[PAD]"), pad_token="[PAD]")
+        tok.enable_truncation(24)
     hf_tok = PreTrainedTokenizerFast(tokenizer_object=tok, cls_token="[CLS]", sep_token="[SEP]", pad_token="[PAD]",
                                      unk_token="[UNK]")
     encoder = BertModel(BertConfig(vocab_size=tok.get_vocab_size(), hidden_size=32, num_hidden_layers=2,
