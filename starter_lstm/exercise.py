@@ -13,6 +13,8 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from .model import review_vector as reference_review_vector
+
 PASSED, WRONG, NOT_DONE = "passed", "wrong", "not done yet"
 
 
@@ -92,13 +94,6 @@ def check_lookup(lookup, quiet: bool = False) -> CheckResult:
 
 
 # --- 2. one vector per review: the packed LSTM, max-pooled -----------------------------------------------------
-def reference_review_vector(lstm: nn.LSTM, embedded: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    packed = pack_padded_sequence(embedded, lengths.cpu(), batch_first=True, enforce_sorted=False)
-    outputs, _ = lstm(packed)
-    outputs, _ = pad_packed_sequence(outputs, batch_first=True, padding_value=float("-inf"))
-    return outputs.max(dim=1).values
-
-
 def check_review_vector(review_vector, quiet: bool = False) -> CheckResult:
     """``review_vector(lstm, embedded [B, T, E], lengths [B]) -> [B, 2H]`` for a bidirectional ``batch_first``
     LSTM: the outputs at the real tokens, max-pooled over positions."""
@@ -133,16 +128,16 @@ def check_review_vector(review_vector, quiet: bool = False) -> CheckResult:
         return _report(name, WRONG, f"expected shape [batch, 2 * hidden] = (3, 6), got {tuple(got.shape)}.{hint}",
                        quiet)
     with torch.no_grad():
-        want = reference_review_vector(lstm, embedded, lengths)
+        want = reference_review_vector(lstm, embedded, lengths)  # the course's own model.review_vector
         read_padding = lstm(embedded)[0].max(dim=1).values
-        packed = pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False)
-        zero_padded = pad_packed_sequence(lstm(packed)[0], batch_first=True)[0].max(dim=1).values
-        mean_pooled = (pad_packed_sequence(lstm(packed)[0], batch_first=True)[0].sum(dim=1)
-                       / lengths[:, None].float())
-        _, (h_n, _) = lstm(packed)
+        # the typical mistakes, all from one run of the packed LSTM
+        packed_out, (h_n, _) = lstm(pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False))
+        zero_filled = pad_packed_sequence(packed_out, batch_first=True)[0]
+        inf_filled = pad_packed_sequence(packed_out, batch_first=True, padding_value=float("-inf"))[0]
+        zero_padded = zero_filled.max(dim=1).values
+        mean_pooled = zero_filled.sum(dim=1) / lengths[:, None].float()
         last_state = torch.cat([h_n[-2], h_n[-1]], dim=1)
-        over_features = pad_packed_sequence(lstm(packed)[0], batch_first=True,
-                                            padding_value=float("-inf"))[0].max(dim=2).values
+        over_features = inf_filled.max(dim=2).values
     if torch.allclose(got, want, atol=1e-5):
         return _report(name, PASSED, "the LSTM reads each review up to its true last token, never the padding, "
                        "and the strongest signal at any position reaches the classifier.", quiet)
