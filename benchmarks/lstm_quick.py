@@ -33,7 +33,9 @@ def main() -> None:
     parser.add_argument("--budget-minutes", type=float, default=20.0, help="training-time budget per model")
     parser.add_argument("--small", type=int, default=1000, help="training reviews for the small comparison")
     parser.add_argument("--skip-full", action="store_true", help="only the small comparison")
-    parser.add_argument("--skip-small", action="store_true", help="only the two full-data models")
+    parser.add_argument("--skip-small", action="store_true", help="only the full-data models")
+    parser.add_argument("--full-models", default="random,glove",
+                        help="which full-data models to train, comma-separated (default: random,glove)")
     parser.add_argument("--out", help="also write the JSON here, updated after every model")
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's own choice)")
     parser.add_argument("--shared-machine", action="store_true", help="record that other jobs shared the CPU")
@@ -100,11 +102,17 @@ def main() -> None:
     if args.skip_full:
         small_comparison()
     else:
+        wanted = [m.strip() for m in args.full_models.split(",") if m.strip()]
+        unknown = sorted(set(wanted) - {"random", "glove"})
+        if unknown:
+            parser.error(f"--full-models: unknown model(s) {unknown}; choose from random, glove")
         vocab = build_vocab(splits["train"], profile)
-        full("random")
+        if "random" in wanted:
+            full("random")
         if not args.skip_small:
             small_comparison()
-        full("glove")
+        if "glove" in wanted:
+            full("glove")
     print(json.dumps(report, indent=2))
 
 
