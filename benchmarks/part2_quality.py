@@ -66,6 +66,7 @@ def run(argv=None) -> dict:
         overrides["sst2_curve_sizes"] = tuple(_size(s) for s in args.sst2_sizes.split(","))
     if args.finetune_epochs is not None:
         overrides["finetune_epochs"] = args.finetune_epochs
+    overrides = {k: v for k, v in overrides.items() if getattr(profile, k) != v}  # a flag equal to the profile is no change
     reduced = bool(overrides)
     run_profile = dataclasses.replace(profile, **overrides) if reduced else profile
     out_root = stages.artifacts_dir(run_profile).parent.parent / "bench" / (profile.name + ("-reduced" if reduced else ""))
