@@ -10,6 +10,7 @@ rewrites that file after every finished model, so a run that is cut short still 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -39,11 +40,16 @@ def main() -> None:
     parser.add_argument("--out", help="also write the JSON here, updated after every model")
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's own choice)")
     parser.add_argument("--shared-machine", action="store_true", help="record that other jobs shared the CPU")
+    parser.add_argument("--head-tokens", help="override the profile's lstm_head_tokens: keep this many first tokens "
+                                              "of a long review and the rest from its end ('none': the first only)")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
 
     profile = course.get_profile(args.profile)
+    if args.head_tokens is not None:
+        head = None if args.head_tokens.lower() == "none" else int(args.head_tokens)
+        profile = dataclasses.replace(profile, lstm_head_tokens=head)
     course.seed_everything(profile.seed)
     splits = course.load_imdb(profile)
     load1 = os.getloadavg()[0]
@@ -56,6 +62,7 @@ def main() -> None:
                     "shared_with_other_jobs": args.shared_machine},
         "sizes": {"train": len(splits["train"]), "validation": len(splits["validation"]),
                   "test": len(splits["test"]), "max_tokens": profile.lstm_max_tokens,
+                  "head_tokens": profile.lstm_head_tokens, "head_tokens_overridden": args.head_tokens is not None,
                   "vocab_size": profile.lstm_vocab_size, "hidden": profile.lstm_hidden,
                   "batch_size": profile.lstm_batch_size, "epochs": profile.lstm_epochs},
         "targets": {"random_test_accuracy": 0.87, "glove_test_accuracy": 0.88, "train_minutes": 20,

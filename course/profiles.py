@@ -35,6 +35,7 @@ class Profile:
     sst2_n_val: int | None = None
     # Part 1, the LSTM.
     lstm_max_tokens: int = 400
+    lstm_head_tokens: int | None = None  # a longer review keeps its first this many tokens and its last (max - this)
     lstm_vocab_size: int = 25_000
     lstm_embed_dim: int = 100
     lstm_hidden: int = 128
@@ -69,7 +70,8 @@ class Profile:
             f"Profile '{self.name}': {self.description}\n"
             f"  IMDb train/val/test: {fmt(self.n_train)} / {fmt(self.n_val)} / {fmt(self.n_test)} reviews;"
             f" SST-2 train/val: {fmt(self.sst2_n_train)} / {fmt(self.sst2_n_val)} sentences\n"
-            f"  LSTM: {self.lstm_epochs} epochs, {self.lstm_max_tokens} tokens per review;"
+            f"  LSTM: {self.lstm_epochs} epochs, {self.lstm_max_tokens} tokens per review"
+            f"{'' if self.lstm_head_tokens is None else f' (first {self.lstm_head_tokens} + last {self.lstm_max_tokens - self.lstm_head_tokens})'};"
             f" transformer: {self.model_id}, window {self.max_length} tokens, batch {self.batch_size},"
             f" {self.head_epochs}+{self.finetune_epochs} epochs"
         )
@@ -85,6 +87,7 @@ PROFILES: dict[str, Profile] = {
         sst2_n_train=400,
         sst2_n_val=200,
         lstm_max_tokens=128,
+        lstm_head_tokens=32,  # a long review keeps its first 32 and its last 96 tokens
         lstm_vocab_size=5_000,
         lstm_embed_dim=50,
         lstm_hidden=32,
@@ -114,6 +117,7 @@ PROFILES: dict[str, Profile] = {
         sst2_n_train=None,
         sst2_n_val=None,
         lstm_max_tokens=256,
+        lstm_head_tokens=64,  # a long review keeps its first 64 and its last 192 tokens
         lstm_vocab_size=25_000,
         lstm_embed_dim=100,
         lstm_hidden=128,
@@ -143,6 +147,7 @@ PROFILES: dict[str, Profile] = {
         sst2_n_train=None,
         sst2_n_val=None,
         lstm_max_tokens=400,
+        lstm_head_tokens=100,  # a long review keeps its first 100 and its last 300 tokens
         lstm_epochs=6,
         lstm_batch_size=64,
         learning_curve_sizes=(250, 1000, 5000, None),

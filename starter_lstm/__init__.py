@@ -16,11 +16,11 @@ from .glove import GLOVE_DIM, glove_matrix, load_glove
 from .model import LSTMClassifier, LSTMConfig, review_vector
 from .predict import LABELS, predict
 from .train import evaluate, fit, train_step
-from .vocab import PAD, TOKEN_PATTERN, UNK, Vocab, coverage, to_hf_tokenizer, tokenize
+from .vocab import PAD, TOKEN_PATTERN, UNK, Vocab, coverage, to_hf_tokenizer, tokenize, truncate
 
 __all__ = [
     "GLOVE_DIM", "LABELS", "PAD", "TOKEN_PATTERN", "UNK", "BucketBatchSampler", "Collate", "LSTMClassifier",
     "LSTMConfig", "ReviewDataset", "Vocab", "review_vector", "coverage", "evaluate", "fit", "glove_matrix", "load_checkpoint",
     "load_glove", "make_loader", "pad_batch", "predict", "save_checkpoint", "to_hf_tokenizer", "tokenize",
-    "train_step",
+    "train_step", "truncate",
 ]

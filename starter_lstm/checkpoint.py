@@ -33,6 +33,7 @@ def save_checkpoint(directory: str | Path, model: LSTMClassifier, vocab: Vocab, 
     full = {"format": FORMAT, "architecture": "LSTMClassifier", **model.config.to_dict(),
             "label_names": list(extras.pop("label_names", LABELS)),
             "max_tokens": extras.pop("max_tokens", getattr(model, "max_tokens", None)),
+            "head_tokens": extras.pop("head_tokens", getattr(model, "head_tokens", None)),
             "pad_token": vocab.itos[vocab.pad_id], "unk_token": vocab.itos[vocab.unk_id],
             **extras}
     weights = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
@@ -45,7 +46,7 @@ def save_checkpoint(directory: str | Path, model: LSTMClassifier, vocab: Vocab, 
 def load_checkpoint(directory: str | Path) -> tuple[LSTMClassifier, Vocab, dict]:
     """Rebuild the model from ``config.json``, load its weights strictly; returns ``(model, vocab, config)``.
 
-    The model comes back in ``eval()`` mode, with ``model.max_tokens`` set from the config.
+    The model comes back in ``eval()`` mode, with ``model.max_tokens`` and ``model.head_tokens`` set from the config.
     """
     directory = Path(directory)
     for name in (WEIGHTS, CONFIG, VOCAB):
@@ -73,5 +74,6 @@ def load_checkpoint(directory: str | Path) -> tuple[LSTMClassifier, Vocab, dict]
                          f"wrong shapes {wrong or 'none'}")
     model.load_state_dict(state, strict=True)
     model.max_tokens = config.get("max_tokens")
+    model.head_tokens = config.get("head_tokens")
     model.eval()
     return model, vocab, config

@@ -13,17 +13,18 @@ from .vocab import Vocab
 class ReviewDataset(Dataset):
     """Reviews encoded once, up front: item ``i`` is ``(ids, label)`` with ``ids`` a LongTensor."""
 
-    def __init__(self, texts: Sequence[str], labels: Sequence[int], vocab: Vocab, max_tokens: int):
+    def __init__(self, texts: Sequence[str], labels: Sequence[int], vocab: Vocab, max_tokens: int,
+                 head_tokens: int | None = None):
         if len(texts) != len(labels):
             raise ValueError(f"{len(texts)} texts but {len(labels)} labels; they must pair up one to one")
-        self.ids = [torch.tensor(vocab.encode(t, max_tokens), dtype=torch.long) for t in texts]
+        self.ids = [torch.tensor(vocab.encode(t, max_tokens, head_tokens), dtype=torch.long) for t in texts]
         self.labels = [int(y) for y in labels]
         self.pad_id = vocab.pad_id
 
     @classmethod
-    def from_hf(cls, split, vocab: Vocab, max_tokens: int) -> "ReviewDataset":
+    def from_hf(cls, split, vocab: Vocab, max_tokens: int, head_tokens: int | None = None) -> "ReviewDataset":
         """From a ``datasets.Dataset`` with columns ``text`` and ``label`` (as ``course.load_imdb`` returns)."""
-        return cls(split["text"], split["label"], vocab, max_tokens)
+        return cls(split["text"], split["label"], vocab, max_tokens, head_tokens)
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -28,6 +28,7 @@ def build_model(vocab: Vocab, profile, embeddings: str = "random", freeze: bool 
     dim = GLOVE_DIM if embeddings == "glove" else profile.lstm_embed_dim
     model = LSTMClassifier(LSTMConfig(len(vocab), dim, profile.lstm_hidden, dropout=dropout, pad_id=vocab.pad_id))
     model.max_tokens = profile.lstm_max_tokens
+    model.head_tokens = profile.lstm_head_tokens
     model.glove_coverage = None
     if embeddings == "glove":
         matrix, model.glove_coverage = glove_matrix(vocab, seed=profile.seed)
@@ -53,7 +54,7 @@ def train_and_test(splits, vocab: Vocab, profile, embeddings: str = "random", fr
     Returns ``{"model", "history", "test", "train_seconds", "samples_per_s", ...}``.
     """
     model = build_model(vocab, profile, embeddings, freeze)
-    datasets = {name: ReviewDataset.from_hf(splits[name], vocab, profile.lstm_max_tokens)
+    datasets = {name: ReviewDataset.from_hf(splits[name], vocab, profile.lstm_max_tokens, profile.lstm_head_tokens)
                 for name in ("train", "validation", "test")}
     train_loader = make_loader(datasets["train"], profile.lstm_batch_size, shuffle=True, seed=profile.seed)
     val_loader = make_loader(datasets["validation"], 256, shuffle=False)

@@ -48,6 +48,17 @@ def normalize(text: str) -> str:
     return _NORMALIZER.normalize_str(text)
 
 
+def truncate(ids: list[int], max_tokens: int | None, head_tokens: int | None = None) -> list[int]:
+    """At most ``max_tokens`` ids: the first ``head_tokens`` and the last ``max_tokens - head_tokens`` of a
+    longer list (``head_tokens=None``: the first ``max_tokens``). A list that fits is returned whole."""
+    if max_tokens is None or len(ids) <= max_tokens:
+        return ids
+    head = max_tokens if head_tokens is None else head_tokens
+    if not 0 <= head <= max_tokens:
+        raise ValueError(f"head_tokens must be between 0 and max_tokens ({max_tokens}), not {head_tokens}")
+    return ids[:head] + ids[len(ids) - (max_tokens - head):]
+
+
 def tokenize(text: str) -> list[str]:
     """Split a review into lowercase tokens (see the module docstring for the rule)."""
     if not isinstance(text, str):
@@ -104,13 +115,14 @@ class Vocab:
         """Token -> id for each token; an unknown token becomes the id of ``<unk>``."""
         return [self.stoi.get(tok, self.unk_id) for tok in tokens]
 
-    def encode(self, text: str, max_tokens: int | None = None) -> list[int]:
-        """Raw text -> ids: tokenize, look up, keep the first ``max_tokens`` ids.
+    def encode(self, text: str, max_tokens: int | None = None, head_tokens: int | None = None) -> list[int]:
+        """Raw text -> ids: tokenize, look up, and cut a long text to ``max_tokens`` ids.
 
-        An empty text gives an empty list (the batching code turns it into one ``<pad>``).
+        The cut keeps the first ``max_tokens`` ids, or, with ``head_tokens``, the first ``head_tokens`` and the
+        last ``max_tokens - head_tokens`` (a review's opening and its verdict). An empty text gives an empty
+        list (the batching code turns it into one ``<pad>``).
         """
-        ids = self.lookup(tokenize(text))
-        return ids if max_tokens is None else ids[:max_tokens]
+        return truncate(self.lookup(tokenize(text)), max_tokens, head_tokens)
 
     def decode(self, ids: Iterable[int]) -> list[str]:
         """Ids -> tokens (for looking at what the model saw)."""

@@ -56,6 +56,24 @@ def test_vocab_unknown_and_round_trip(tmp_path):
         Vocab.load(bad)
 
 
+def test_head_tail_truncation_keeps_both_ends():
+    from starter_lstm import truncate
+
+    ids = list(range(10))
+    assert truncate(ids, 4) == [0, 1, 2, 3]  # default: the first max_tokens
+    assert truncate(ids, 4, head_tokens=1) == [0, 7, 8, 9]  # the opening and the verdict
+    assert truncate(ids, 4, head_tokens=0) == [6, 7, 8, 9] and truncate(ids, 4, head_tokens=4) == [0, 1, 2, 3]
+    assert truncate(ids[:3], 4, head_tokens=1) == [0, 1, 2]  # a short list is kept whole
+    with pytest.raises(ValueError, match="between 0 and max_tokens"):
+        truncate(ids, 4, head_tokens=5)
+    vocab = small_vocab()
+    review = "great " * 20 + "terrible movie"
+    ids = vocab.encode(review, max_tokens=6, head_tokens=2)
+    assert vocab.decode(ids) == ["great", "great", "great", "great", "terrible", "movie"]
+    ds = ReviewDataset([review], [0], vocab, max_tokens=6, head_tokens=2)
+    assert ds[0][0].tolist() == ids
+
+
 def test_pad_batch_keeps_true_lengths_and_handles_empty():
     ids, lengths = pad_batch([torch.tensor([5, 6, 7]), torch.tensor([8]), torch.tensor([], dtype=torch.long)])
     assert ids.tolist() == [[5, 6, 7], [8, 0, 0], [0, 0, 0]]
@@ -115,16 +133,20 @@ def test_reads_every_real_token_not_the_first_one():
 def test_checkpoint_round_trip_gives_identical_predictions(tmp_path):
     vocab = small_vocab()
     model = tiny_model(vocab)
-    model.max_tokens = 50
+    model.max_tokens, model.head_tokens = 50, 10
     save_checkpoint(tmp_path, model, vocab, {"profile": "ci", "metrics": {"test_accuracy": 0.5}})
     config = json.loads((tmp_path / "config.json").read_text())
     assert config["label_names"] == ["negative", "positive"] and config["max_tokens"] == 50
+    assert config["head_tokens"] == 10
     assert config["embed_dim"] == 8 and config["metrics"]["test_accuracy"] == 0.5
     loaded, loaded_vocab, loaded_config = load_checkpoint(tmp_path)
     assert loaded_vocab.itos == vocab.itos and loaded_config["profile"] == "ci"
     for key, value in model.state_dict().items():
         assert torch.equal(value, loaded.state_dict()[key])
     assert predict(model, vocab, TEXTS) == predict(loaded, loaded_vocab, TEXTS)
+    assert (loaded.max_tokens, loaded.head_tokens) == (50, 10)
+    long_review = TEXTS[0] + " filler" * 100 + " " + TEXTS[1]
+    assert predict(loaded, loaded_vocab, long_review) == predict(model, vocab, long_review, max_tokens=50, head_tokens=10)
 
 
 def test_checkpoint_loading_is_strict(tmp_path):
