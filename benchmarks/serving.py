@@ -137,6 +137,8 @@ def main(argv=None) -> int:
     parser.add_argument("--standin", choices=["part2", "logreg"], default="part2",
                         help="part2: the Part 2 checkpoint (made by roberta_transfer.ensure_stage2 if missing); "
                              "logreg: frozen MiniLM + logistic-regression head")
+    parser.add_argument("--ffn-output", default="int8", choices=["int8", "fp32"],
+                        help="int8 bundles: how the feed-forward output layers are stored (deploy.export.quantize_int8)")
     parser.add_argument("--skip-slug", action="store_true")
     parser.add_argument("--shared-machine", action="store_true", help="record that other jobs shared the CPU")
     parser.add_argument("--sections", default="roberta,standin,worker,slug",
@@ -206,6 +208,15 @@ def main(argv=None) -> int:
     return finish(result, rb, sb)
 
 
+def _same_int8(int8_dir: Path, ffn_output: str) -> bool:
+    """An int8 bundle that --reuse may keep: it exists and was quantized the way asked."""
+    meta_path = int8_dir / "bundle.json"
+    if not meta_path.is_file():
+        return False
+    details = json.loads(meta_path.read_text()).get("quantization_details") or {"ffn_output": "int8"}
+    return details.get("ffn_output") == ffn_output
+
+
 def measure_roberta(args, ex, rb32: Path, rb8: Path) -> dict:
     model, tokenizer, spec = ex.build_random_roberta(max_length=512)
     n_params = sum(p.numel() for p in model.parameters())
@@ -215,9 +226,9 @@ def measure_roberta(args, ex, rb32: Path, rb8: Path) -> dict:
         words = ["good", "bad", "film", "plot", "acting", "great", "boring", "the", "was", "and", "not"]
         texts = [" ".join(rng.choice(words, size=int(rng.integers(5, 120)))) for _ in range(8)]
         ex.export_bundle(model, tokenizer, spec, rb32, texts=texts, overwrite=True)
-    if not (args.reuse and (rb8 / "bundle.json").is_file()):
+    if not (args.reuse and _same_int8(rb8, args.ffn_output)):
         log("quantizing roberta-base-sized")
-        ex.quantize_bundle(rb32, rb8, texts=["good film", "bad film"], overwrite=True)
+        ex.quantize_bundle(rb32, rb8, texts=["good film", "bad film"], ffn_output=args.ffn_output, overwrite=True)
     log("timing roberta-base-sized")
     rb = {"parameters_millions": round(n_params / 1e6, 1), "note": "randomly initialised RobertaConfig(); synthetic token ids"}
     rb["fp32"] = measure_bundle(rb32, args.threads, args.runs)
@@ -228,7 +239,7 @@ def measure_roberta(args, ex, rb32: Path, rb8: Path) -> dict:
 
 def measure_standin(args, ex, profile, sb32: Path, sb8: Path) -> dict:
     texts, labels = ex.imdb_test_texts(args.agreement_n, profile)
-    if not (args.reuse and (sb8 / "bundle.json").is_file()):
+    if not (args.reuse and (sb32 / "bundle.json").is_file()):
         if args.standin == "part2":
             ckpt = args.part2_checkpoint
             if ckpt is None:
@@ -242,7 +253,9 @@ def measure_standin(args, ex, profile, sb32: Path, sb8: Path) -> dict:
             module, tok, sspec, _ = ex.build_standin(profile)
         log("exporting the stand-in")
         ex.export_bundle(module, tok, sspec, sb32, texts=texts[:64], labels=labels[:64], overwrite=True)
-        ex.quantize_bundle(sb32, sb8, texts=texts[:64], overwrite=True)
+    if not (args.reuse and _same_int8(sb8, args.ffn_output)):
+        log("quantizing the stand-in")
+        ex.quantize_bundle(sb32, sb8, texts=texts[:64], ffn_output=args.ffn_output, overwrite=True)
     log("timing the stand-in")
     sb = {"source": json.loads((sb32 / "bundle.json").read_text())["source_checkpoint"]}
     sb["fp32"] = measure_bundle(sb32, args.threads, args.runs)

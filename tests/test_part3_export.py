@@ -90,6 +90,35 @@ def test_int8_bundle(fp32_bundle, tmp_path):
     assert Bundle(tmp_path / "int8").predict(["good"])[0]["label"] in ("negative", "positive")
 
 
+@pytest.mark.parametrize("mode", ["int8", "fp32"])
+def test_feed_forward_output_layers(fp32_bundle, tmp_path, mode):
+    """The exporter finds each block's second feed-forward MatMul by the graph's structure (its input comes from
+    the GELU) and stores it as asked; every other weight MatMul is int8 in both modes."""
+    import onnx
+
+    from deploy.export import activation_fed_matmuls
+
+    out, _, _ = fp32_bundle
+    graph = onnx.load(str(out / "model.onnx")).graph
+    found = activation_fed_matmuls(onnx.load(str(out / "model.onnx")))
+    assert len(found) == 2  # the tiny model has 2 layers: one feed-forward output each
+    weights = {init.name: init for init in graph.initializer}
+    nodes = {n.name: n for n in graph.node}
+    assert all(tuple(weights[nodes[name].input[1]].dims) == (64, 32) for name in found)  # intermediate 64 -> hidden 32
+
+    meta = quantize_bundle(out, tmp_path / mode, texts=TEXTS, ffn_output=mode)
+    kept = 2 if mode == "fp32" else 0
+    assert meta["quantization_details"] == {"embeddings": True, "ffn_output": mode, "ffn_output_matmuls": kept}
+    assert ("feed-forward output layers fp32" in meta["quantization"]) == (mode == "fp32")
+    int8_graph = onnx.load(str(tmp_path / mode / "model.onnx")).graph
+    float_weight_matmuls = [n for n in int8_graph.node if n.op_type == "MatMul" and n.input[1] in weights]
+    assert sorted(n.name for n in float_weight_matmuls) == (sorted(found) if mode == "fp32" else [])
+    weight_products = sum((n.op_type == "MatMul" and n.input[1] in weights) or n.op_type == "Gemm" for n in graph.node)
+    assert sum(n.op_type == "MatMulInteger" for n in int8_graph.node) == weight_products - kept  # the head's Gemms too
+    with pytest.raises(ExportError, match="ffn_output must be one of"):
+        quantize_bundle(out, tmp_path / "bad", texts=TEXTS, ffn_output="int4")
+
+
 def test_parity_failure_is_an_error(tmp_path):
     model, tokenizer, spec = build_tiny_model()
     with pytest.raises(ExportError, match="Parity check failed"):
@@ -244,7 +273,7 @@ def test_real_part2_checkpoint_round_trip(tmp_path, source_pads):
 
 def test_real_part1_checkpoint_round_trip(tmp_path):
     """A tiny bidirectional LSTM saved with starter_lstm.save_checkpoint exports without a mask input, and the
-    bundle reproduces the PyTorch model on Part 1's own tokenisation (first max_tokens tokens)."""
+    bundle reproduces the PyTorch model on Part 1's own tokenisation (the first 4 and the last 8 of 12 tokens)."""
     import torch
 
     import starter_lstm as sl
@@ -252,15 +281,17 @@ def test_real_part1_checkpoint_round_trip(tmp_path):
     torch.manual_seed(0)
     vocab = sl.Vocab.build(TEXTS, min_freq=1)
     model = sl.LSTMClassifier(sl.LSTMConfig(vocab_size=len(vocab), embed_dim=8, hidden_size=8, bidirectional=True)).eval()
-    ckpt = sl.save_checkpoint(tmp_path / "lstm", model, vocab, {"max_tokens": 12, "metrics": {"test_accuracy": 0.7}})
+    ckpt = sl.save_checkpoint(tmp_path / "lstm", model, vocab, {"max_tokens": 12, "head_tokens": 4,
+                                                                "metrics": {"test_accuracy": 0.7}})
     module, tokenizer, spec = from_part1_checkpoint(ckpt)
-    assert spec.uses_mask is False and spec.window.head_tokens == 12 and spec.test_accuracy == 0.7
+    assert spec.uses_mask is False and spec.test_accuracy == 0.7
+    assert (spec.window.head_tokens, spec.window.tail_tokens) == (4, 8)
     export_bundle(module, tokenizer, spec, tmp_path / "bundle", texts=TEXTS[:6])
     bundle = Bundle(tmp_path / "bundle")
-    reviews = ["a wonderful film " * 10, "i hated it"]
+    reviews = ["a wonderful film " * 10 + "but i hated it", "i hated it"]
     loaded, vocab2, _ = sl.load_checkpoint(ckpt)
     for review, logits in zip(reviews, bundle.logits(reviews)):
-        ids = vocab2.encode(review, max_tokens=12)
+        ids = vocab2.encode(review, max_tokens=12, head_tokens=4)
         assert bundle.encode([review])[0].tolist() == ids
         with torch.no_grad():
             np.testing.assert_allclose(logits, loaded(torch.tensor([ids])).numpy()[0], atol=1e-4)
