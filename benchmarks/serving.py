@@ -102,11 +102,12 @@ def torch_latency(module, length: int, vocab: int, threads: int, runs: int) -> d
         return latency(lambda: module(ids, mask), runs)
 
 
-def agreement(fp32_dir: Path, int8_dir: Path, texts, labels, threads: int) -> dict:
+def agreement(fp32_dir: Path, int8_dir: Path, texts, labels, threads: int, fp32_cache: dict | None = None) -> dict:
     """int8 vs fp32 labels, for reviews sent one at a time (the page's path) and in padded batches of 32.
 
     Dynamic quantization picks each activation's int8 scale from the whole tensor it sees, so in a batch a review's
     int8 logits depend on its neighbours (and their padding); alone, they depend on the review only.
+    ``fp32_cache``: one dict passed to several calls with the same fp32 bundle and texts computes fp32's logits once.
     """
     from deploy.bundle import Bundle
     from deploy.export import onnx_logits
@@ -115,8 +116,11 @@ def agreement(fp32_dir: Path, int8_dir: Path, texts, labels, threads: int) -> di
     ids = a.encode(texts)
     y = np.asarray(labels)
     out = {"n_reviews": len(texts)}
+    fp32_cache = {} if fp32_cache is None else fp32_cache
     for name, bs in (("one_at_a_time", 1), ("batches_of_32", 32)):
-        la = onnx_logits(a.session, ids, a.window.pad_id, True, batch_size=bs)
+        if bs not in fp32_cache:
+            fp32_cache[bs] = onnx_logits(a.session, ids, a.window.pad_id, True, batch_size=bs)
+        la = fp32_cache[bs]
         lb = onnx_logits(b.session, ids, b.window.pad_id, True, batch_size=bs)
         out[name] = {"label_agreement": round(float((la.argmax(-1) == lb.argmax(-1)).mean()), 4),
                      "fp32_accuracy": round(float((la.argmax(-1) == y).mean()), 4),

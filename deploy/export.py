@@ -412,7 +412,7 @@ def from_part1_checkpoint(checkpoint_dir: str | Path, name: str | None = None):
         raise ExportError(f"{checkpoint_dir / 'config.json'} has no max_tokens: the server would not know where to cut "
                           f"long reviews. Save the checkpoint with config={{'max_tokens': N}}.")
     max_tokens = int(max_tokens)
-    tokenizer = starter_lstm.to_hf_tokenizer(vocab, max_tokens)
+    tokenizer = starter_lstm.to_hf_tokenizer(vocab)  # no truncation: the bundle's window cuts head and tail
     head = _first(config, "head_tokens", default=None)  # None: the LSTM read the first max_tokens tokens
     head = max_tokens if head is None else int(head)
     pad_id = _first(config, "pad_id", "pad_index", default=None)

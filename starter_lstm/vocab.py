@@ -51,12 +51,15 @@ def normalize(text: str) -> str:
 def truncate(ids: list[int], max_tokens: int | None, head_tokens: int | None = None) -> list[int]:
     """At most ``max_tokens`` ids: the first ``head_tokens`` and the last ``max_tokens - head_tokens`` of a
     longer list (``head_tokens=None``: the first ``max_tokens``). A list that fits is returned whole."""
+    # The cut itself is the serving bundle's (Part 3), so that training and the web app cannot cut differently.
+    from deploy.bundle import truncate_head_tail
+
     if max_tokens is None or len(ids) <= max_tokens:
         return ids
     head = max_tokens if head_tokens is None else head_tokens
     if not 0 <= head <= max_tokens:
         raise ValueError(f"head_tokens must be between 0 and max_tokens ({max_tokens}), not {head_tokens}")
-    return ids[:head] + ids[len(ids) - (max_tokens - head):]
+    return truncate_head_tail(ids, head, max_tokens - head).tolist()
 
 
 def tokenize(text: str) -> list[str]:

@@ -198,7 +198,7 @@ def fake_part1(tmp_path, monkeypatch):
             _, (h, _) = self.lstm(self.emb(input_ids))
             return self.out(h[-1])
 
-    def to_hf_tokenizer(vocab, max_tokens):
+    def to_hf_tokenizer(vocab, max_tokens=None):  # the real signature
         from tokenizers import Tokenizer
 
         plain = Tokenizer.from_str(tok.to_str())
