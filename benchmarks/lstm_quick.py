@@ -82,6 +82,9 @@ def main() -> None:
             "glove_vocab_coverage": res["glove_coverage"],
             "load_average_1min_after": round(os.getloadavg()[0], 2),
         }
+        save()
+
+    def save():  # after every model, so that a run cut short keeps what it measured
         if args.out:
             with open(args.out, "w", encoding="utf-8") as fh:
                 json.dump(report, fh, indent=2)
@@ -104,6 +107,7 @@ def main() -> None:
         r = report["results"]
         report["glove_minus_random_at_small"] = round(r[f"glove_{args.small}"]["test_accuracy"]
                                                       - r[f"random_{args.small}"]["test_accuracy"], 4)
+        save()
 
     # Most important first, so that a run cut short still answers the main question.
     if args.skip_full:
