@@ -143,6 +143,8 @@ def main(argv=None) -> int:
                              "logreg: frozen MiniLM + logistic-regression head")
     parser.add_argument("--ffn-output", default="int8", choices=["int8", "fp32"],
                         help="int8 bundles: how the feed-forward output layers are stored (deploy.export.quantize_int8)")
+    parser.add_argument("--matmuls", default="dynamic", choices=["dynamic", "blockwise"],
+                        help="int8 bundles: how the weight MatMuls become int8 (deploy.export.quantize_int8)")
     parser.add_argument("--skip-slug", action="store_true")
     parser.add_argument("--shared-machine", action="store_true", help="record that other jobs shared the CPU")
     parser.add_argument("--sections", default="roberta,standin,worker,slug",
@@ -212,13 +214,13 @@ def main(argv=None) -> int:
     return finish(result, rb, sb)
 
 
-def _same_int8(int8_dir: Path, ffn_output: str) -> bool:
+def _same_int8(int8_dir: Path, args) -> bool:
     """An int8 bundle that --reuse may keep: it exists and was quantized the way asked."""
     meta_path = int8_dir / "bundle.json"
     if not meta_path.is_file():
         return False
-    details = json.loads(meta_path.read_text()).get("quantization_details") or {"ffn_output": "int8"}
-    return details.get("ffn_output") == ffn_output
+    details = json.loads(meta_path.read_text()).get("quantization_details") or {}
+    return (details.get("ffn_output", "int8"), details.get("matmuls", "dynamic")) == (args.ffn_output, args.matmuls)
 
 
 def measure_roberta(args, ex, rb32: Path, rb8: Path) -> dict:
@@ -230,9 +232,10 @@ def measure_roberta(args, ex, rb32: Path, rb8: Path) -> dict:
         words = ["good", "bad", "film", "plot", "acting", "great", "boring", "the", "was", "and", "not"]
         texts = [" ".join(rng.choice(words, size=int(rng.integers(5, 120)))) for _ in range(8)]
         ex.export_bundle(model, tokenizer, spec, rb32, texts=texts, overwrite=True)
-    if not (args.reuse and _same_int8(rb8, args.ffn_output)):
+    if not (args.reuse and _same_int8(rb8, args)):
         log("quantizing roberta-base-sized")
-        ex.quantize_bundle(rb32, rb8, texts=["good film", "bad film"], ffn_output=args.ffn_output, overwrite=True)
+        ex.quantize_bundle(rb32, rb8, texts=["good film", "bad film"], ffn_output=args.ffn_output, matmuls=args.matmuls,
+                           overwrite=True)
     log("timing roberta-base-sized")
     rb = {"parameters_millions": round(n_params / 1e6, 1), "note": "randomly initialised RobertaConfig(); synthetic token ids"}
     rb["fp32"] = measure_bundle(rb32, args.threads, args.runs)
@@ -257,9 +260,10 @@ def measure_standin(args, ex, profile, sb32: Path, sb8: Path) -> dict:
             module, tok, sspec, _ = ex.build_standin(profile)
         log("exporting the stand-in")
         ex.export_bundle(module, tok, sspec, sb32, texts=texts[:64], labels=labels[:64], overwrite=True)
-    if not (args.reuse and _same_int8(sb8, args.ffn_output)):
+    if not (args.reuse and _same_int8(sb8, args)):
         log("quantizing the stand-in")
-        ex.quantize_bundle(sb32, sb8, texts=texts[:64], ffn_output=args.ffn_output, overwrite=True)
+        ex.quantize_bundle(sb32, sb8, texts=texts[:64], ffn_output=args.ffn_output, matmuls=args.matmuls,
+                           overwrite=True)
     log("timing the stand-in")
     sb = {"source": json.loads((sb32 / "bundle.json").read_text())["source_checkpoint"]}
     sb["fp32"] = measure_bundle(sb32, args.threads, args.runs)

@@ -150,6 +150,8 @@ def export_onnx(module, path: Path, window: Window, uses_mask: bool = True, opse
 
 
 FFN_OUTPUT_MODES = ("int8", "fp32")
+MATMUL_MODES = ("dynamic", "blockwise")
+BLOCK_SIZE = 128  # weights (and, at run time, each token's activations) share one int8 scale per 128 values
 _ELEMENTWISE = {"Mul", "Add", "Sub", "Div", "Pow", "Cast", "Erf", "Tanh", "Sigmoid", "Gelu", "FastGelu", "BiasGelu"}
 _ACTIVATIONS = {"Erf", "Tanh", "Gelu", "FastGelu", "BiasGelu"}
 
@@ -173,7 +175,8 @@ def activation_fed_matmuls(model) -> list[str]:
             if n.op_type == "MatMul" and len(n.input) == 2 and n.input[1] in weights and after_activation(n.input[0], 4)]
 
 
-def quantize_int8(fp32_path: Path, int8_path: Path, embeddings: bool = True, ffn_output: str = "int8") -> dict:
+def quantize_int8(fp32_path: Path, int8_path: Path, embeddings: bool = True, ffn_output: str = "int8",
+                  matmuls: str = "dynamic") -> dict:
     """Dynamic int8 quantization (weights int8 ahead of time, activations at run time) with onnxruntime.
 
     ``embeddings=True`` quantizes the embedding tables too (``Gather``): for RoBERTa the 50,265 x 768 word
@@ -185,20 +188,46 @@ def quantize_int8(fp32_path: Path, int8_path: Path, embeddings: bool = True, ffn
     the small values coarsely. ``"int8"`` (default) quantizes them like every other MatMul; ``"fp32"`` keeps them
     in fp32: more predictions identical to fp32, at about a third of the encoder's weights left unshrunk.
 
-    Returns what was done: ``{"ffn_output": mode, "ffn_output_matmuls": how many were kept fp32}``.
+    ``matmuls`` says how the weight MatMuls become int8:
+
+    - ``"dynamic"`` (default): ``MatMulInteger``, with one int8 scale per weight column and one for the whole
+      activation tensor, chosen at run time. The fastest on this course's CPU.
+    - ``"blockwise"``: ``MatMulNBits`` with 8 bits, one scale per block of 128 weights, and (``accuracy_level=4``)
+      activations quantized at run time per token in blocks of 128, so an outlier only coarsens its own block.
+      Closer to fp32 (issue 5's 99% agreement), the same size, but slower than ``dynamic`` on CPUs without
+      AVX-512 VNNI (see ``benchmarks/int8_variants.py``).
+
+    Returns what was done: ``{"matmuls": ..., "ffn_output": mode, "ffn_output_matmuls": how many were kept fp32}``.
     """
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     if ffn_output not in FFN_OUTPUT_MODES:
         raise ExportError(f"ffn_output must be one of {FFN_OUTPUT_MODES}, not {ffn_output!r}")
+    if matmuls not in MATMUL_MODES:
+        raise ExportError(f"matmuls must be one of {MATMUL_MODES}, not {matmuls!r}")
     keep = activation_fed_matmuls(onnx.load(str(fp32_path), load_external_data=False)) if ffn_output == "fp32" else []
+    source = str(fp32_path)
+    if matmuls == "blockwise":
+        from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
+
+        model = onnx.load(source)
+        MatMulNBitsQuantizer(model, bits=8, block_size=BLOCK_SIZE, is_symmetric=True, accuracy_level=4,
+                             nodes_to_exclude=keep, op_types_to_quantize=("MatMul",)).process()
+        source = str(int8_path) + ".blockwise.onnx"
+        onnx.save(model, source)
+    # After the blockwise pass, the weight MatMuls left are the classification head's (the NBits quantizer turns its
+    # Gemms into MatMuls but leaves them fp32): dynamic int8 takes them, like every MatMul in "dynamic" mode.
     ops = ["MatMul", "Gemm", "Attention", "LSTM"] + (["Gather"] if embeddings else [])
     # per_channel: one scale per output column of each weight matrix, which keeps more predictions
     # identical to fp32 than one scale per matrix, at the same size.
-    quantize_dynamic(str(fp32_path), str(int8_path), weight_type=QuantType.QInt8, op_types_to_quantize=ops,
-                     per_channel=True, reduce_range=False, nodes_to_exclude=keep)
-    return {"ffn_output": ffn_output, "ffn_output_matmuls": len(keep)}
+    try:
+        quantize_dynamic(source, str(int8_path), weight_type=QuantType.QInt8, op_types_to_quantize=ops,
+                         per_channel=True, reduce_range=False, nodes_to_exclude=keep)
+    finally:
+        if source != str(fp32_path):
+            Path(source).unlink()
+    return {"matmuls": matmuls, "ffn_output": ffn_output, "ffn_output_matmuls": len(keep)}
 
 
 def _session(path: Path, threads: int | None = None):
@@ -284,10 +313,11 @@ def export_bundle(module, tokenizer, spec: ModelSpec, out_dir: str | Path, *, te
 
 
 def quantize_bundle(fp32_dir: str | Path, out_dir: str | Path, *, texts: list[str], labels: list[int] | None = None,
-                    embeddings: bool = True, ffn_output: str = "int8", overwrite: bool = False) -> dict:
+                    embeddings: bool = True, ffn_output: str = "int8", matmuls: str = "dynamic",
+                    overwrite: bool = False) -> dict:
     """Make an int8 bundle from an fp32 bundle and report how often its label agrees with fp32's on ``texts``.
 
-    ``embeddings`` and ``ffn_output`` are :func:`quantize_int8`'s. The agreement is measured in padded batches of
+    ``embeddings``, ``ffn_output`` and ``matmuls`` are :func:`quantize_int8`'s. The agreement is measured in padded batches of
     16 (``benchmarks/serving.py`` also measures it one text at a time, as the web page sends them)."""
     from .bundle import Bundle
 
@@ -296,7 +326,7 @@ def quantize_bundle(fp32_dir: str | Path, out_dir: str | Path, *, texts: list[st
     fp32 = Bundle(fp32_dir)
     started = time.perf_counter()
     details = quantize_int8(fp32_dir / fp32.meta["model_file"], out_dir / MODEL_FILE, embeddings=embeddings,
-                            ffn_output=ffn_output)
+                            ffn_output=ffn_output, matmuls=matmuls)
     seconds = time.perf_counter() - started
     shutil.copyfile(fp32_dir / fp32.meta["tokenizer_file"], out_dir / TOKENIZER_FILE)
     ids = fp32.encode(texts)
@@ -305,7 +335,8 @@ def quantize_bundle(fp32_dir: str | Path, out_dir: str | Path, *, texts: list[st
     meta = dict(fp32.meta)
     meta.update({
         "name": f"{fp32.meta['name']}-int8" if not fp32.meta["name"].endswith("-int8") else fp32.meta["name"],
-        "quantization": "dynamic int8 (onnxruntime; weights int8" + (", embeddings included" if embeddings else ", embeddings fp32")
+        "quantization": ("dynamic int8" if matmuls == "dynamic" else f"blockwise int8 (MatMulNBits, blocks of {BLOCK_SIZE})")
+                        + " (onnxruntime; weights int8" + (", embeddings included" if embeddings else ", embeddings fp32")
                         + ("; feed-forward output layers fp32" if details["ffn_output_matmuls"] else "") + ")",
         "quantization_details": {"embeddings": embeddings, **details},
         "model_file": MODEL_FILE,
@@ -624,6 +655,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ffn-output", choices=FFN_OUTPUT_MODES, default="int8",
                         help="the feed-forward output layers (the MatMuls after each GELU): int8 like the rest (default, "
                              "smallest and fastest) or fp32 (closer to the fp32 model, larger)")
+    parser.add_argument("--matmuls", choices=MATMUL_MODES, default="dynamic",
+                        help="how weight MatMuls become int8: dynamic (default: MatMulInteger, one activation scale per "
+                             "tensor, fastest here) or blockwise (MatMulNBits 8-bit, a scale per 128 values per token: "
+                             "closer to fp32, slower on CPUs without AVX-512 VNNI)")
     parser.add_argument("--name", help="the model name served in answers (default: from the source)")
     parser.add_argument("--check-texts", type=int, default=64, help="IMDb test reviews for the parity check (default 64)")
     parser.add_argument("--agreement-texts", type=int, default=400, help="IMDb test reviews for int8-vs-fp32 agreement (default 400)")
@@ -663,7 +698,7 @@ def main(argv: list[str] | None = None) -> int:
           f"max |logit diff| {p['max_abs_logit_diff']:.2e} (tolerance {p['tolerance']:.0e}), label agreement {p['label_agreement']:.1%}")
     if args.quantize == "int8":
         meta = quantize_bundle(fp32_dir, args.out, texts=texts, labels=labels,
-                               embeddings=not args.no_quantize_embeddings, ffn_output=args.ffn_output,
+                               embeddings=not args.no_quantize_embeddings, ffn_output=args.ffn_output, matmuls=args.matmuls,
                                overwrite=args.overwrite)
         a = meta["int8_vs_fp32"]
         print(f"int8 bundle: {args.out} ({meta['size_mb']} MB); int8 agrees with fp32 on {a['label_agreement']:.1%} "

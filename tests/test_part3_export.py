@@ -108,7 +108,8 @@ def test_feed_forward_output_layers(fp32_bundle, tmp_path, mode):
 
     meta = quantize_bundle(out, tmp_path / mode, texts=TEXTS, ffn_output=mode)
     kept = 2 if mode == "fp32" else 0
-    assert meta["quantization_details"] == {"embeddings": True, "ffn_output": mode, "ffn_output_matmuls": kept}
+    assert meta["quantization_details"] == {"embeddings": True, "matmuls": "dynamic", "ffn_output": mode,
+                                            "ffn_output_matmuls": kept}
     assert ("feed-forward output layers fp32" in meta["quantization"]) == (mode == "fp32")
     int8_graph = onnx.load(str(tmp_path / mode / "model.onnx")).graph
     float_weight_matmuls = [n for n in int8_graph.node if n.op_type == "MatMul" and n.input[1] in weights]
@@ -117,6 +118,33 @@ def test_feed_forward_output_layers(fp32_bundle, tmp_path, mode):
     assert sum(n.op_type == "MatMulInteger" for n in int8_graph.node) == weight_products - kept  # the head's Gemms too
     with pytest.raises(ExportError, match="ffn_output must be one of"):
         quantize_bundle(out, tmp_path / "bad", texts=TEXTS, ffn_output="int4")
+
+
+def test_blockwise_matmuls(fp32_bundle, tmp_path):
+    """``matmuls="blockwise"``: every weight MatMul of the encoder becomes an 8-bit MatMulNBits, the head's Gemms
+    become dynamic int8 (MatMulInteger), none is left fp32, the bundle serves, and it agrees with fp32."""
+    import onnx
+
+    out, _, _ = fp32_bundle
+    graph = onnx.load(str(out / "model.onnx")).graph
+    weights = {init.name for init in graph.initializer}
+    weight_matmuls = sum(n.op_type == "MatMul" and n.input[1] in weights for n in graph.node)
+    meta = quantize_bundle(out, tmp_path / "bw", texts=TEXTS, matmuls="blockwise")
+    assert meta["quantization"].startswith("blockwise int8 (MatMulNBits, blocks of 128)")
+    assert meta["quantization_details"]["matmuls"] == "blockwise"
+    nodes = onnx.load(str(tmp_path / "bw" / "model.onnx")).graph.node
+    nbits = [n for n in nodes if n.op_type == "MatMulNBits"]
+    assert len(nbits) == weight_matmuls > 0
+    assert all({a.name: a.i for a in n.attribute if a.name in ("bits", "accuracy_level")} == {"bits": 8, "accuracy_level": 4}
+               for n in nbits)
+    assert sum(n.op_type == "MatMulInteger" for n in nodes) == sum(n.op_type == "Gemm" for n in graph.node) > 0
+    initializers = {init.name: init for init in onnx.load(str(tmp_path / "bw" / "model.onnx")).graph.initializer}
+    assert not any(n.op_type in ("MatMul", "Gemm") and n.input[1] in initializers for n in nodes)  # no fp32 weights
+    assert meta["int8_vs_fp32"]["label_agreement"] == 1.0
+    assert sorted(p.name for p in (tmp_path / "bw").iterdir()) == ["bundle.json", "model.onnx", "tokenizer.json"]
+    assert Bundle(tmp_path / "bw").predict(["good"])[0]["label"] in ("negative", "positive")
+    with pytest.raises(ExportError, match="matmuls must be one of"):
+        quantize_bundle(out, tmp_path / "bad", texts=TEXTS, matmuls="int4")
 
 
 def test_parity_failure_is_an_error(tmp_path):
