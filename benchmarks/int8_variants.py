@@ -66,12 +66,12 @@ def main(argv=None) -> dict:
     fp32_logits = {}  # computed once, compared with every variant
     for name, variant in VARIANTS.items():
         log(f"{name}: quantizing the stand-in")
-        meta, lat = size_and_latency(args.fp32_bundle, work / f"{args.fp32_bundle.name}-int8-{name}", texts[:16], variant)
+        out = work / f"{args.fp32_bundle.name}-int8-{name}"
+        meta, lat = size_and_latency(args.fp32_bundle, out, texts[:16], variant)
         log(f"{name}: agreement on {len(texts)} reviews")
         row = {"quantization": meta["quantization"], "details": meta["quantization_details"], "size_mb": meta["size_mb"],
                "latency_128_tokens": lat,
-               "agreement": agreement(args.fp32_bundle, work / f"{args.fp32_bundle.name}-int8-{name}", texts, labels,
-                                      args.threads, fp32_logits)}
+               "agreement": agreement(args.fp32_bundle, out, texts, labels, args.threads, fp32_logits)}
         if args.roberta_fp32_bundle:
             log(f"{name}: roberta-base-sized size and latency")
             rmeta, rlat = size_and_latency(args.roberta_fp32_bundle, work / f"{args.roberta_fp32_bundle.name}-int8-{name}",

@@ -20,8 +20,8 @@ def predict(model: nn.Module, vocab: Vocab, texts: str | Sequence[str], max_toke
         {"label": "positive", "score": 0.97, "probabilities": {"negative": 0.03, "positive": 0.97}}
 
     ``score`` is the probability of ``label``. ``max_tokens`` (default: the model's ``max_tokens`` if it has
-    one, else no limit) and ``head_tokens`` (default: the model's) cut a long review as in training. An empty text is read as
-    "nothing" and gets the model's prior guess rather than an error.
+    one, else no limit) and ``head_tokens`` (default: the model's) cut a long review as in training. An empty
+    text is read as "nothing" and gets the model's prior guess rather than an error.
     """
     if isinstance(texts, str):
         texts = [texts]

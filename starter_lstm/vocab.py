@@ -17,6 +17,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
+from deploy.bundle import truncate_head_tail  # numpy only: the web app's cut, shared so both cut alike
+
 PAD = "<pad>"  # fills up short reviews in a batch; id 0, never read by the model
 UNK = "<unk>"  # stands for every word that is not in the vocabulary; id 1
 LINE_BREAK = "<br />"
@@ -51,14 +53,12 @@ def normalize(text: str) -> str:
 def truncate(ids: list[int], max_tokens: int | None, head_tokens: int | None = None) -> list[int]:
     """At most ``max_tokens`` ids: the first ``head_tokens`` and the last ``max_tokens - head_tokens`` of a
     longer list (``head_tokens=None``: the first ``max_tokens``). A list that fits is returned whole."""
-    # The cut itself is the serving bundle's (Part 3), so that training and the web app cannot cut differently.
-    from deploy.bundle import truncate_head_tail
-
     if max_tokens is None or len(ids) <= max_tokens:
         return ids
     head = max_tokens if head_tokens is None else head_tokens
     if not 0 <= head <= max_tokens:
         raise ValueError(f"head_tokens must be between 0 and max_tokens ({max_tokens}), not {head_tokens}")
+    # The cut itself is the serving bundle's (Part 3), so that training and the web app cannot cut differently.
     return truncate_head_tail(ids, head, max_tokens - head).tolist()
 
 
