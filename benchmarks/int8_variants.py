@@ -11,7 +11,7 @@ Takes an fp32 bundle (``python -m deploy.export ...`` or ``benchmarks/serving.py
 - ``blockwise``: every weight MatMul an 8-bit ``MatMulNBits``, a scale per 128 values per token (``matmuls="blockwise"``).
 
 For each: the bundle size, the latency of one 128-token review, and the label agreement with fp32 on the profile's
-first ``--n`` IMDb test reviews, sent one at a time and in padded batches of 32 (``serving.agreement``). Issue 5's
+first ``--n`` IMDb test reviews, sent one at a time and in padded batches of 32 (``serving.agreement``). The course's
 target: at least 99%. With ``--roberta-fp32-bundle`` (a roberta-base-sized fp32 bundle, ``benchmarks/serving.py``
 makes one) each variant's size and 128-token latency are also measured at roberta-base's size.
 """
@@ -45,19 +45,20 @@ def main(argv=None) -> dict:
     args = parser.parse_args(argv)
 
     import course
-    from deploy import export as ex
-    from deploy.bundle import Bundle
+    from deploy.export import imdb_test_texts
+    from deploy.quantize import quantize_bundle
+    from serve.bundle import Bundle
     from serving import agreement, latency, log, synthetic_ids
 
     def size_and_latency(fp32_dir: Path, out: Path, texts: list[str], variant: dict) -> tuple[dict, dict]:
-        meta = ex.quantize_bundle(fp32_dir, out, texts=texts, overwrite=True, **variant)
+        meta = quantize_bundle(fp32_dir, out, texts=texts, overwrite=True, **variant)
         bundle = Bundle(out, threads=args.threads)
         ids, mask = synthetic_ids(bundle, 128)
         feed = {"input_ids": ids, "attention_mask": mask}
         return meta, latency(lambda: bundle.session.run(["logits"], feed), args.runs)
 
     profile = course.get_profile()
-    texts, labels = ex.imdb_test_texts(args.n, profile)
+    texts, labels = imdb_test_texts(args.n, profile)
     work = args.workdir or args.fp32_bundle.parent
     result = {"benchmark": "int8_variants", "fp32_bundle": str(args.fp32_bundle), "profile": profile.name,
               "date": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),

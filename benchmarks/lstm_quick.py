@@ -21,7 +21,7 @@ import time
 import torch
 
 import course
-from starter_lstm.experiment import build_vocab, train_and_test
+from starter_lstm.recipes import build_vocab, train_and_test
 
 
 def peak_rss_mb() -> float:

@@ -1,7 +1,7 @@
 """Part 2 quality benchmark: stage 1 and stage 2 on the IMDb test set, SST-2 zero-shot and few-shot.
 
-Runs the same code as the chapters (roberta_transfer.stages) in one profile (default: quick) and prints ONE JSON
-object. The issue's targets (quick profile, stand-in, CPU): stage 2 >= 0.86 on the full IMDb test set, at least 3
+Runs the same code as the chapters (roberta_transfer.recipes) in one profile (default: quick) and prints ONE JSON
+object. The course's targets for Part 2 (quick profile, stand-in, CPU): stage 2 >= 0.86 on the full IMDb test set, at least 3
 points above stage 1, all of it within 90 minutes on 2 cores.
 
     python benchmarks/part2_quality.py                       # the real thing (quick profile, ~1 hour on 2 free cores)
@@ -52,7 +52,7 @@ def run(argv=None) -> dict:
 
     import course
     from roberta_transfer import load_checkpoint, tokenize_dataset
-    from roberta_transfer import stages
+    from roberta_transfer import recipes
 
     profile = course.get_profile(args.profile)
     overrides = {}
@@ -69,20 +69,20 @@ def run(argv=None) -> dict:
     overrides = {k: v for k, v in overrides.items() if getattr(profile, k) != v}  # a flag equal to the profile is no change
     reduced = bool(overrides)
     run_profile = dataclasses.replace(profile, **overrides) if reduced else profile
-    out_root = stages.artifacts_dir(run_profile).parent.parent / "bench" / (profile.name + ("-reduced" if reduced else ""))
+    out_root = recipes.artifacts_dir(run_profile).parent.parent / "bench" / (profile.name + ("-reduced" if reduced else ""))
     os.environ["COURSE_ARTIFACTS"] = str(out_root)
 
     t_all = time.perf_counter()
     timings = {}
     t = time.perf_counter()
-    s1 = stages.run_stage1(run_profile, progress=False)
+    s1 = recipes.run_stage1(run_profile, progress=False)
     timings["stage1_minutes"] = round((time.perf_counter() - t) / 60, 2)
 
     t = time.perf_counter()
-    model, tokenizer, s2 = stages.run_stage2_variant(run_profile, "full", stage1=stages.stage_dir(run_profile, "stage1"),
+    model, tokenizer, s2 = recipes.run_stage2_variant(run_profile, "full", stage1=recipes.stage_dir(run_profile, "stage1"),
                                                      progress=False)
-    stage2_dir = stages.stage_dir(run_profile, "stage2")
-    stages.save_stage(stage2_dir, model, tokenizer, run_profile, s2, "stage2")
+    stage2_dir = recipes.stage_dir(run_profile, "stage2")
+    recipes.save_stage(stage2_dir, model, tokenizer, run_profile, s2, "stage2")
     timings["stage2_minutes"] = round((time.perf_counter() - t) / 60, 2)
 
     t = time.perf_counter()
@@ -98,9 +98,9 @@ def run(argv=None) -> dict:
         course.seed_everything(run_profile.seed)
         m = load_checkpoint(stage2_dir)[0]
         if size:
-            stages.fine_tune(m.train(), tokenizer, {"train": train_n, "validation": enc["validation"]}, run_profile,
-                             epochs=stages.few_shot_epochs(size, run_profile.batch_size), progress=False)
-        ev = stages.evaluate_tokenised(m, tokenizer, enc["test"], run_profile.batch_size)
+            recipes.fine_tune(m.train(), tokenizer, {"train": train_n, "validation": enc["validation"]}, run_profile,
+                             epochs=recipes.few_shot_epochs(size, run_profile.batch_size), progress=False)
+        ev = recipes.evaluate_tokenised(m, tokenizer, enc["test"], run_profile.batch_size)
         curve.append({"sst2_train_sentences": size, "test_accuracy": round(ev.accuracy, 4)})
     timings["sst2_minutes"] = round((time.perf_counter() - t) / 60, 2)
     total_min = (time.perf_counter() - t_all) / 60
@@ -130,7 +130,7 @@ def run(argv=None) -> dict:
             "total_at_most_90_minutes": total_min <= 90,
         },
         "targets_note": ("reduced sizes: the targets apply to the full quick run only" if reduced else
-                         "targets of issue 4 (quick profile, CPU)"),
+                         "the Part 2 targets (quick profile, CPU)"),
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
                     "device": course.describe_device(), "shared_with_other_jobs": args.shared_machine},
         "date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),

@@ -1,7 +1,7 @@
 """Part 2 training throughput: the course loop with length-grouped dynamic padding, the same loop padding every
 batch to the window, and transformers.Trainer, with the same model, data and batch size. Prints ONE JSON object.
 
-Targets (issue 4), at a 512-token window: length-grouped dynamic padding >= 1.5x the samples/s of padding to the
+Targets, at a 512-token window: length-grouped dynamic padding >= 1.5x the samples/s of padding to the
 window, and not slower than Trainer on the same work. Trainer is run with ``group_by_length=True`` and dynamic
 padding (the same work) and, for information, with its default random batches.
 

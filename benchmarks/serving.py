@@ -30,6 +30,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from deploy.checkpoints import from_part2_checkpoint  # noqa: E402
+from deploy.export import imdb_test_texts  # noqa: E402
+from deploy.onnx_bundle import LogitsModule, export_bundle  # noqa: E402
+from deploy.quantize import quantize_bundle  # noqa: E402
+from standins import build_random_roberta, build_standin  # noqa: E402
+
 
 def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
@@ -67,7 +73,7 @@ def synthetic_ids(bundle, length: int, batch: int = 1, seed: int = 0):
 
 
 def measure_bundle(path: Path, threads: int, runs: int, lengths=(128, 512)) -> dict:
-    from deploy.bundle import Bundle
+    from serve.bundle import Bundle
 
     t = time.perf_counter()
     bundle = Bundle(path, threads=threads)
@@ -109,8 +115,8 @@ def agreement(fp32_dir: Path, int8_dir: Path, texts, labels, threads: int, fp32_
     int8 logits depend on its neighbours (and their padding); alone, they depend on the review only.
     ``fp32_cache``: one dict passed to several calls with the same fp32 bundle and texts computes fp32's logits once.
     """
-    from deploy.bundle import Bundle
-    from deploy.export import onnx_logits
+    from serve.bundle import Bundle
+    from deploy.onnx_bundle import onnx_logits
 
     a, b = Bundle(fp32_dir, threads=threads), Bundle(int8_dir, threads=threads)
     ids = a.encode(texts)
@@ -153,7 +159,6 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     import course
-    from deploy import export as ex
     from deploy import measure
 
     profile = course.get_profile()
@@ -188,7 +193,7 @@ def main(argv=None) -> int:
     if "roberta" not in sections:
         rb = restore("roberta_base_sized")
     else:
-        rb = measure_roberta(args, ex, rb32, rb8)
+        rb = measure_roberta(args, rb32, rb8)
         save("roberta_base_sized", rb)
 
     # --- the stand-in ---------------------------------------------------------------------------------------
@@ -196,7 +201,7 @@ def main(argv=None) -> int:
     if "standin" not in sections:
         sb = restore("standin")
     else:
-        sb = measure_standin(args, ex, profile, sb32, sb8)
+        sb = measure_standin(args, profile, sb32, sb8)
         save("standin", sb)
 
     # --- deployment: worker memory, cold start, slug -----------------------------------------------------------
@@ -207,7 +212,7 @@ def main(argv=None) -> int:
         restore("worker_roberta_int8")
     if not args.skip_slug:
         if "slug" in sections:
-            log("slug estimate (pip install of deploy/requirements.txt into an empty folder)")
+            log("slug estimate (pip install of serve/host/requirements.txt into an empty folder)")
             save("slug_roberta_int8", measure.slug_estimate(rb8))
         else:
             restore("slug_roberta_int8")
@@ -223,46 +228,46 @@ def _same_int8(int8_dir: Path, args) -> bool:
     return (details.get("ffn_output", "int8"), details.get("matmuls", "dynamic")) == (args.ffn_output, args.matmuls)
 
 
-def measure_roberta(args, ex, rb32: Path, rb8: Path) -> dict:
-    model, tokenizer, spec = ex.build_random_roberta(max_length=512)
+def measure_roberta(args, rb32: Path, rb8: Path) -> dict:
+    model, tokenizer, spec = build_random_roberta(max_length=512)
     n_params = sum(p.numel() for p in model.parameters())
     if not (args.reuse and (rb32 / "bundle.json").is_file()):
         log("exporting roberta-base-sized fp32")
         rng = np.random.default_rng(0)
         words = ["good", "bad", "film", "plot", "acting", "great", "boring", "the", "was", "and", "not"]
         texts = [" ".join(rng.choice(words, size=int(rng.integers(5, 120)))) for _ in range(8)]
-        ex.export_bundle(model, tokenizer, spec, rb32, texts=texts, overwrite=True)
+        export_bundle(model, tokenizer, spec, rb32, texts=texts, overwrite=True)
     if not (args.reuse and _same_int8(rb8, args)):
         log("quantizing roberta-base-sized")
-        ex.quantize_bundle(rb32, rb8, texts=["good film", "bad film"], ffn_output=args.ffn_output, matmuls=args.matmuls,
+        quantize_bundle(rb32, rb8, texts=["good film", "bad film"], ffn_output=args.ffn_output, matmuls=args.matmuls,
                            overwrite=True)
     log("timing roberta-base-sized")
     rb = {"parameters_millions": round(n_params / 1e6, 1), "note": "randomly initialised RobertaConfig(); synthetic token ids"}
     rb["fp32"] = measure_bundle(rb32, args.threads, args.runs)
     rb["int8"] = measure_bundle(rb8, args.threads, args.runs)
-    rb["pytorch_fp32_latency_128_tokens"] = torch_latency(ex.LogitsModule(model), 128, 50265, args.threads, max(10, args.runs // 2))
+    rb["pytorch_fp32_latency_128_tokens"] = torch_latency(LogitsModule(model), 128, 50265, args.threads, max(10, args.runs // 2))
     return rb
 
 
-def measure_standin(args, ex, profile, sb32: Path, sb8: Path) -> dict:
-    texts, labels = ex.imdb_test_texts(args.agreement_n, profile)
+def measure_standin(args, profile, sb32: Path, sb8: Path) -> dict:
+    texts, labels = imdb_test_texts(args.agreement_n, profile)
     if not (args.reuse and (sb32 / "bundle.json").is_file()):
         if args.standin == "part2":
             ckpt = args.part2_checkpoint
             if ckpt is None:
-                import roberta_transfer.stages as stages
+                from roberta_transfer import recipes
 
                 log(f"Part 2 checkpoint for profile {profile.name} (trained now if missing)")
-                ckpt = stages.ensure_stage2(profile, progress=False)
-            module, tok, sspec = ex.from_part2_checkpoint(ckpt, name="standin-part2")
+                ckpt = recipes.ensure_stage2(profile, progress=False)
+            module, tok, sspec = from_part2_checkpoint(ckpt, name="standin-part2")
         else:
             log("fitting the logistic-regression stand-in")
-            module, tok, sspec, _ = ex.build_standin(profile)
+            module, tok, sspec, _ = build_standin(profile)
         log("exporting the stand-in")
-        ex.export_bundle(module, tok, sspec, sb32, texts=texts[:64], labels=labels[:64], overwrite=True)
+        export_bundle(module, tok, sspec, sb32, texts=texts[:64], labels=labels[:64], overwrite=True)
     if not (args.reuse and _same_int8(sb8, args)):
         log("quantizing the stand-in")
-        ex.quantize_bundle(sb32, sb8, texts=texts[:64], ffn_output=args.ffn_output, matmuls=args.matmuls,
+        quantize_bundle(sb32, sb8, texts=texts[:64], ffn_output=args.ffn_output, matmuls=args.matmuls,
                            overwrite=True)
     log("timing the stand-in")
     sb = {"source": json.loads((sb32 / "bundle.json").read_text())["source_checkpoint"]}

@@ -10,6 +10,7 @@ from .sources import load_hub_dataset
 
 IMDB_ID = "stanfordnlp/imdb"
 SST2_ID = "stanfordnlp/sst2"
+IMDB_LABELS = ("negative", "positive")  # IMDb's classes 0 and 1, as the course names them (IMDb says neg, pos)
 
 
 def stratified_subset(ds: Dataset, n: int | None, seed: int, column: str = "label") -> Dataset:

@@ -1,4 +1,4 @@
-"""Fill an offline mirror from the Hub, for a classroom with poor Wi-Fi (DESIGN.md section 3).
+"""Fill an offline mirror from the Hub, for a classroom with poor Wi-Fi (ARCHITECTURE.md, "The Hub-id resolver").
 
     python -m course.mirror fill --dest ./mirror            # everything the course uses
     python -m course.mirror fill --dest ./mirror --dry-run  # only say what would be downloaded

@@ -1,4 +1,4 @@
-"""Resolve a Hugging Face Hub id to something ``load_dataset`` / ``from_pretrained`` accept (DESIGN.md section 3).
+"""Resolve a Hugging Face Hub id to something ``load_dataset`` / ``from_pretrained`` accept (ARCHITECTURE.md, "The Hub-id resolver").
 
 Order:
 1. ``$COURSE_MIRROR/datasets/<id>`` or ``$COURSE_MIRROR/models/<id>``, a folder in the Hub's own layout;

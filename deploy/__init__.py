@@ -1,9 +1,13 @@
-"""Part 3: export a trained classifier to a serving bundle, serve it with Flask, put a React page in front.
+"""Part 3's torch side: from a trained checkpoint to a bundle that :mod:`serve` can ship, and the tools around it.
 
-Serving (``deploy.bundle``, ``deploy.app``) needs only onnxruntime, tokenizers, numpy and Flask: it never
-imports torch or transformers, which is what lets RoBERTa fit a 500 MB slug and a 512 MB dyno.
-Exporting (``deploy.export``) needs the course's full environment (torch, transformers, onnx).
+- :mod:`deploy.onnx_bundle`: the export core (ONNX export, parity with PyTorch, ``bundle.json``);
+- :mod:`deploy.quantize`: int8 quantization and its agreement with fp32;
+- :mod:`deploy.checkpoints`: Part 1 and Part 2 checkpoints -> what the exporter needs;
+- :mod:`deploy.export`: the command line (``python -m deploy.export``);
+- :mod:`deploy.recipes`: what the Part 3 chapters run (each chapter gets its bundle on its own);
+- dev tools: :mod:`deploy.stage` (the folder a host receives), :mod:`deploy.measure` (slug and memory),
+  :mod:`deploy.background` (gunicorn and headless Chromium for chapters and tests).
+
+Exporting needs the course's full environment (torch, transformers, onnx); serving (:mod:`serve`) does not.
+Nothing in Part 1, Part 2 or :mod:`serve` imports this package.
 """
-from .bundle import Bundle, BundleError, Window, encode_texts, truncate_head_tail
-
-__all__ = ["Bundle", "BundleError", "Window", "encode_texts", "truncate_head_tail"]

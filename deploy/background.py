@@ -4,7 +4,7 @@
         print(server.url)                  # http://127.0.0.1:PORT
         server.post_json("/api/predict", {"text": "great"})
 
-The server is the same command as in production (``gunicorn 'deploy.app:create_app()'``), bound to
+The server is the same command as in production (``gunicorn 'serve.app:create_app()'``), bound to
 127.0.0.1 on a free port; leaving the ``with`` block stops it (SIGTERM, then SIGKILL after a timeout).
 """
 from __future__ import annotations
@@ -68,7 +68,7 @@ class Server:
 def start_gunicorn(bundle_dir: str | os.PathLike, *, port: int | None = None, threads: int = 4,
                    workers: int = 1, env: dict | None = None, log_path: str | os.PathLike | None = None,
                    wait: float = 90) -> Server:
-    """Start ``gunicorn 'deploy.app:create_app()'`` on 127.0.0.1 and wait until /api/health answers."""
+    """Start ``gunicorn 'serve.app:create_app()'`` on 127.0.0.1 and wait until /api/health answers."""
     port = port or free_port()
     log_path = Path(log_path or Path(os.environ.get("TMPDIR", "/tmp")) / f"gunicorn-{port}.log")
     # MALLOC_ARENA_MAX=2 as in the Procfile: fewer glibc heaps for the threads, less memory kept after peaks.
@@ -78,7 +78,7 @@ def start_gunicorn(bundle_dir: str | os.PathLike, *, port: int | None = None, th
     full_env = {"MALLOC_ARENA_MAX": "2", "MALLOC_MMAP_THRESHOLD_": "131072", **os.environ, "MODEL_BUNDLE": str(Path(bundle_dir).resolve()), **(env or {})}
     full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), full_env.get("PYTHONPATH")]))
     cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-           "--threads", str(threads), "--timeout", "120", "deploy.app:create_app()"]
+           "--threads", str(threads), "--timeout", "120", "serve.app:create_app()"]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
     server = Server(process, f"http://127.0.0.1:{port}", log_path)

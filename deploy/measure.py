@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+SERVING_REQUIREMENTS = HERE.parent / "serve" / "host" / "requirements.txt"
 HEROKU_SLUG_LIMIT_MB = 500
 SMALL_DYNO_MB = 512
 
@@ -48,7 +49,7 @@ def python_runtime_dir() -> Path:
     return Path(sysconfig.get_paths()["stdlib"])
 
 
-def installed_closure(requirements: Path = HERE / "requirements.txt") -> dict[str, list[Path]]:
+def installed_closure(requirements: Path = SERVING_REQUIREMENTS) -> dict[str, list[Path]]:
     """The files of every installed distribution that ``requirements`` pulls in (its dependencies included)."""
     from importlib import metadata
 
@@ -77,7 +78,7 @@ def installed_closure(requirements: Path = HERE / "requirements.txt") -> dict[st
 def slug_estimate(bundle_dir: str | Path, frontend_dist: str | Path | None = None, deps: str = "pip") -> dict:
     """Sizes in MB (uncompressed and gzip-compressed) of dependencies, runtime, code, page and bundle.
 
-    ``deps="pip"`` installs deploy/requirements.txt into an empty folder (what a host does; needs PyPI);
+    ``deps="pip"`` installs serve/host/requirements.txt into an empty folder (what a host does; needs PyPI);
     ``deps="installed"`` copies the same distributions from this environment (offline, a few seconds)."""
     import shutil
 
@@ -96,20 +97,20 @@ def slug_estimate(bundle_dir: str | Path, frontend_dist: str | Path | None = Non
                         shutil.copyfile(f, target / rel)
             deps, source = target, "copied from this environment's installed distributions"
         else:
-            source = "pip install -r deploy/requirements.txt into an empty folder"
+            source = "pip install -r serve/host/requirements.txt into an empty folder"
             deps = Path(tmp) / "site-packages"
             cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
-                   "--target", str(deps), "-r", str(HERE / "requirements.txt")]
+                   "--target", str(deps), "-r", str(SERVING_REQUIREMENTS)]
             proc = subprocess.run(cmd, capture_output=True, text=True)
             if proc.returncode:
-                raise RuntimeError(f"pip could not install deploy/requirements.txt into an empty folder:\n{proc.stderr[-2000:]}")
+                raise RuntimeError(f"pip could not install serve/host/requirements.txt into an empty folder:\n{proc.stderr[-2000:]}")
         runtime = python_runtime_dir()
         parts = {
             "dependencies": [(deps, "deps")],
             "python_runtime": [(runtime, "python")],
             "bundle": [(ship / "bundle", "bundle")],
-            "page": [(ship / "deploy" / "frontend" / "dist", "dist")],
-            "code": [(ship / "deploy" / n, n) for n in ("__init__.py", "app.py", "bundle.py")],
+            "page": [(ship / "serve" / "frontend" / "dist", "dist")],
+            "code": [(p, p.name) for p in sorted((ship / "serve").glob("*.py"))],
         }
         result = {"dependencies_from": source}
         for name, paths in parts.items():
@@ -182,7 +183,7 @@ def worker_memory(bundle_dir: str | Path, threads: int = 4, requests: int = 10, 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.measure", description=__doc__.splitlines()[0])
     parser.add_argument("--bundle", type=Path, required=True)
-    parser.add_argument("--frontend", type=Path, help="the built page (default: deploy/frontend/dist)")
+    parser.add_argument("--frontend", type=Path, help="the built page (default: serve/frontend/dist)")
     parser.add_argument("--skip-slug", action="store_true", help="only measure the running worker")
     parser.add_argument("--deps", choices=["pip", "installed"], default="pip",
                         help="pip: install the serving requirements into an empty folder (needs PyPI); "

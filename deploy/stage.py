@@ -3,13 +3,13 @@
     python -m deploy.stage --bundle bundles/roberta-int8 --out ship
 
 The folder holds only what serving needs, laid out as Heroku expects (requirements.txt, Procfile and
-.python-version at its root)::
+.python-version at its root; their templates are in ``serve/host``)::
 
     ship/Procfile  ship/requirements.txt  ship/.python-version  ship/Dockerfile  ship/.dockerignore
-    ship/deploy/{__init__,app,bundle}.py   the serving code (no exporter, no torch)
-    ship/deploy/frontend/dist/             the built React page (Heroku's Python buildpack does not run npm,
-                                           so the page is built here and shipped as static files)
-    ship/bundle/                           the model bundle (MODEL_BUNDLE defaults to it in the Procfile)
+    ship/serve/*.py                       the serving package (no exporter, no torch)
+    ship/serve/frontend/dist/             the built React page (Heroku's Python buildpack does not run npm,
+                                          so the page is built here and shipped as static files)
+    ship/bundle/                          the model bundle (MODEL_BUNDLE defaults to it in the Procfile)
 
 Then: ``cd ship && git init && git add . && git commit -m ship && git push heroku HEAD:main``.
 """
@@ -19,30 +19,37 @@ import argparse
 import shutil
 from pathlib import Path
 
-from .bundle import read_metadata
+import serve
+from serve.bundle import read_metadata
 
-HERE = Path(__file__).resolve().parent
+SERVE = Path(serve.__file__).resolve().parent
+HOST_FILES = SERVE / "host"
+FRONTEND_DIST = SERVE / "frontend" / "dist"
 ROOT_FILES = ("Procfile", "requirements.txt", ".python-version", "Dockerfile", ".dockerignore")
-SERVING_MODULES = ("__init__.py", "app.py", "bundle.py")
+
+
+def serving_modules() -> list[Path]:
+    """The serving package's Python files: everything a host runs."""
+    return sorted(SERVE.glob("*.py"))
 
 
 def stage(bundle_dir: str | Path, out: str | Path, frontend_dist: str | Path | None = None, overwrite: bool = False) -> Path:
-    """Copy the serving code, the built page and the bundle into ``out``; return ``out``."""
+    """Copy the host files, the serving package, the built page and the bundle into ``out``; return ``out``."""
     bundle_dir, out = Path(bundle_dir), Path(out)
     read_metadata(bundle_dir)  # fails clearly if it is not a bundle
-    dist = Path(frontend_dist) if frontend_dist else HERE / "frontend" / "dist"
+    dist = Path(frontend_dist) if frontend_dist else FRONTEND_DIST
     if not (dist / "index.html").is_file():
-        raise FileNotFoundError(f"{dist / 'index.html'} is missing: build the page first (cd deploy/frontend && npm ci && npm run build).")
+        raise FileNotFoundError(f"{dist / 'index.html'} is missing: build the page first (cd serve/frontend && npm ci && npm run build).")
     if out.exists():
         if not overwrite:
             raise FileExistsError(f"{out} exists; choose another --out or pass --overwrite.")
         shutil.rmtree(out)
-    (out / "deploy").mkdir(parents=True)
+    (out / "serve").mkdir(parents=True)
     for name in ROOT_FILES:
-        shutil.copy2(HERE / name, out / name)
-    for name in SERVING_MODULES:
-        shutil.copy2(HERE / name, out / "deploy" / name)
-    shutil.copytree(dist, out / "deploy" / "frontend" / "dist")
+        shutil.copy2(HOST_FILES / name, out / name)
+    for module in serving_modules():
+        shutil.copy2(module, out / "serve" / module.name)
+    shutil.copytree(dist, out / "serve" / "frontend" / "dist")
     shutil.copytree(bundle_dir, out / "bundle")
     (out / ".gitignore").write_text("__pycache__/\n*.pyc\n")
     return out
@@ -52,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.stage", description=__doc__.splitlines()[0])
     parser.add_argument("--bundle", type=Path, required=True, help="the bundle directory to ship")
     parser.add_argument("--out", type=Path, required=True, help="the folder to create")
-    parser.add_argument("--frontend", type=Path, help="the built page (default: deploy/frontend/dist)")
+    parser.add_argument("--frontend", type=Path, help="the built page (default: serve/frontend/dist)")
     parser.add_argument("--overwrite", action="store_true")
     args = parser.parse_args(argv)
     out = stage(args.bundle, args.out, args.frontend, args.overwrite)

@@ -1,9 +1,9 @@
-"""Strict checkpoints (DESIGN.md section 6): ``model.safetensors`` + ``config.json`` + the tokenizer's files.
+"""Strict checkpoints (ARCHITECTURE.md, "Checkpoints and bundles"): ``model.safetensors`` + ``config.json`` + the tokenizer's files.
 
 ``config.json`` holds everything needed to rebuild the model with no network: the encoder's Hugging Face config
 (``AutoConfig.for_model`` + ``AutoModel.from_config``), the head spec, pooling, label names, window length and
-truncation rule, the profile, and the metrics (``test_accuracy`` among them). Loading checks every key and every
-shape and raises :class:`CheckpointMismatchError` naming what differs; nothing is loaded half-way.
+truncation as used (head fraction, head and tail tokens), the profile, and the metrics (``test_accuracy`` among
+them). Loading checks every key and every shape and raises :class:`CheckpointMismatchError` naming what differs; nothing is loaded half-way.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
+from .data import HEAD_FRACTION, review_window
 from .model import HeadSpec, SentimentClassifier, encoder_from_config
 
 FORMAT = "roberta_transfer/1"
@@ -24,14 +25,16 @@ class CheckpointMismatchError(RuntimeError):
     """The weights in a checkpoint do not fit the model (missing or unexpected keys, or different shapes)."""
 
 
-def save_checkpoint(directory, model: SentimentClassifier, tokenizer, config: dict | None = None) -> Path:
+def save_checkpoint(directory, model: SentimentClassifier, tokenizer, config: dict | None = None,
+                    head_fraction: float = HEAD_FRACTION) -> Path:
     """Write ``model.safetensors``, ``config.json`` and the tokenizer files to ``directory`` (created if needed).
 
     ``config`` adds or overrides entries, for example ``{"max_length": 256, "profile": "quick",
-    "metrics": {"test_accuracy": 0.87}}``.
+    "metrics": {"test_accuracy": 0.87}}``. ``head_fraction`` is the one the training data was cut with
+    (:func:`~roberta_transfer.data.tokenize_dataset`); with ``max_length`` it is recorded as ``truncation``.
 
     ``config.json`` is removed first and written last, so a save that is interrupted leaves no ``config.json``
-    and is never mistaken for a complete checkpoint (``stages.is_current`` requires it).
+    and is never mistaken for a complete checkpoint (``recipes.is_current`` requires it).
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -46,13 +49,16 @@ def save_checkpoint(directory, model: SentimentClassifier, tokenizer, config: di
         "head": model.head_spec.to_dict(),
         "pooling": model.pooling,
         "label_names": model.label_names,
-        "truncation": {"rule": "head_tail", "head_fraction": 0.25,
-                       "doc": "roberta_transfer.data.truncate_head_tail"},
+        "truncation": None,
         "max_length": None,
         "profile": None,
         "metrics": {},
     }
     meta.update(config or {})
+    if meta["max_length"]:
+        window = review_window(tokenizer, int(meta["max_length"]), head_fraction)
+        meta["truncation"] = {"rule": "head_tail", "head_fraction": head_fraction, "head_tokens": window.head_tokens,
+                              "tail_tokens": window.tail_tokens, "doc": "serve.window"}
     tokenizer.save_pretrained(str(directory))
     (directory / CONFIG).write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
     return directory

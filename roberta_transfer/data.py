@@ -1,13 +1,13 @@
 """Tokenising with head-plus-tail truncation, length-grouped batches, dynamic padding, and the tweet corpus.
 
-Head-plus-tail truncation (the rule Part 3 re-implements without torch)
--------------------------------------------------------------------------
+Head-plus-tail truncation
+-------------------------
 A window of ``max_len`` tokens holds two special tokens, one at each end: ``<s> ... </s>`` for RoBERTa,
 ``[CLS] ... [SEP]`` for BERT. That leaves ``budget = max_len - 2`` content tokens. A review that fits is kept
-whole. A longer one keeps its first ``head = budget // 4`` tokens and its last ``tail = budget - head``
-tokens and drops the middle (at 512: 127 + 383, close to the 128 + 382 that Sun et al. (2019) found best for
-IMDb: reviews tend to open with context and close with the verdict). Then the special tokens are added:
-``[start] + head + tail + [end]``.
+whole. A longer one keeps its first ``head = floor(budget * head_fraction)`` tokens (a quarter by default) and its
+last ``tail = budget - head`` tokens and drops the middle (at 512: 127 + 383, close to the 128 + 382 that Sun et
+al. (2019) found best for IMDb: reviews tend to open with context and close with the verdict). The rule is the
+course's one window rule, :class:`serve.window.Window`, which the served model uses too.
 """
 from __future__ import annotations
 
@@ -21,30 +21,9 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
+from serve.window import HEAD_FRACTION, Window
+
 NUM_SPECIAL = 2  # one start token, one end token
-
-
-def truncate_head_tail(ids: Sequence[int], max_len: int, head_fraction: float = 0.25) -> list[int]:
-    """Keep the head and the tail of ``ids`` (content tokens, no special tokens) so that, once the start and end
-    special tokens are added, the sequence fits a window of ``max_len`` tokens.
-
-    budget = max_len - 2; short sequences are returned unchanged; otherwise
-    head = floor(budget * head_fraction) first tokens + (budget - head) last tokens.
-
-    >>> truncate_head_tail(list(range(20)), max_len=10)
-    [0, 1, 14, 15, 16, 17, 18, 19]
-    """
-    budget = max_len - NUM_SPECIAL
-    if budget < 2:
-        raise ValueError(f"max_len must be at least {NUM_SPECIAL + 2} (2 special tokens + 2 content), not {max_len}")
-    if not 0.0 <= head_fraction <= 1.0:
-        raise ValueError(f"head_fraction must be between 0 and 1, not {head_fraction}")
-    ids = list(ids)
-    if len(ids) <= budget:
-        return ids
-    head = int(budget * head_fraction)
-    tail = budget - head
-    return ids[:head] + (ids[-tail:] if tail else [])
 
 
 def special_ids(tokenizer) -> tuple[int, int]:
@@ -56,21 +35,32 @@ def special_ids(tokenizer) -> tuple[int, int]:
     return start, end
 
 
-def encode_texts(tokenizer, texts: Sequence[str], max_len: int, head_fraction: float = 0.25) -> list[list[int]]:
-    """Token ids for each text: ``[start] + truncate_head_tail(content, max_len) + [end]`` (no padding)."""
+def review_window(tokenizer, max_len: int, head_fraction: float = HEAD_FRACTION) -> Window:
+    """The window of ``max_len`` tokens for this tokenizer: ``[start] + head + tail + [end]``.
+
+    >>> w = Window.build(10, [0], [2], pad_id=1)
+    >>> w.head_tokens, w.tail_tokens, w.cut(list(range(100, 120)))
+    (2, 6, [0, 100, 101, 114, 115, 116, 117, 118, 119, 2])
+    """
     start, end = special_ids(tokenizer)
+    return Window.build(max_len, [start], [end], tokenizer.pad_token_id, head_fraction=head_fraction)
+
+
+def encode_reviews(tokenizer, texts: Sequence[str], max_len: int, head_fraction: float = HEAD_FRACTION) -> list[list[int]]:
+    """Token ids for each text, cut by :func:`review_window` (special tokens included, no padding)."""
+    window = review_window(tokenizer, max_len, head_fraction)
     content = tokenizer(list(texts), add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
-    return [[start, *truncate_head_tail(ids, max_len, head_fraction), end] for ids in content]
+    return [window.cut(ids) for ids in content]
 
 
-def tokenize_dataset(ds, tokenizer, max_len: int, text_column: str = "text", head_fraction: float = 0.25):
+def tokenize_dataset(ds, tokenizer, max_len: int, text_column: str = "text", head_fraction: float = HEAD_FRACTION):
     """Add ``input_ids`` (head+tail truncated, with special tokens), ``length`` and ``n_tokens_full`` (the length
     before truncation) to a ``datasets`` Dataset or DatasetDict; drop the text."""
+    window = review_window(tokenizer, max_len, head_fraction)
 
     def fn(batch):
-        start, end = special_ids(tokenizer)
         content = tokenizer(batch[text_column], add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
-        ids = [[start, *truncate_head_tail(c, max_len, head_fraction), end] for c in content]
+        ids = [window.cut(c) for c in content]
         return {"input_ids": ids, "length": [len(i) for i in ids], "n_tokens_full": [len(c) + NUM_SPECIAL for c in content]}
 
     return ds.map(fn, batched=True, batch_size=1000, remove_columns=[text_column], desc="tokenising")

@@ -181,7 +181,3 @@ def grow_head(model: SentimentClassifier, new_label_names: list[str]) -> Sentime
                                dropout=model.head.spec.dropout)
     model.label_names = list(new_label_names)
     return model
-
-
-def count_parameters(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())

@@ -20,8 +20,8 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q --no-deps -e .
   echo "$want" > "$stamp"
 fi
-# The React page that Flask serves at / (deploy/frontend/dist); npm ci installs exactly package-lock.json.
-front=deploy/frontend
+# The React page that Flask serves at / (serve/frontend/dist); npm ci installs exactly package-lock.json.
+front=serve/frontend
 fstamp=$front/node_modules/.course-lock.sha256
 fwant=$(cat $front/package-lock.json | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$fstamp" 2>/dev/null)" != "$fwant" ]; then

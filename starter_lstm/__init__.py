@@ -7,7 +7,7 @@
     predict.py     predictions for raw text
     checkpoint.py  save / load (safetensors + config.json + vocab.json, strict)
     glove.py       pretrained GloVe vectors for the embedding layer
-    experiment.py  the recipes the chapters and the benchmark share
+    recipes.py     what the chapters and the benchmark run: data -> vocabulary -> model -> fit -> test
     exercise.py    the checks of the beginner exercise
 """
 from .checkpoint import load_checkpoint, save_checkpoint

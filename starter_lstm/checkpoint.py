@@ -1,6 +1,6 @@
 """Save and load a trained model: ``model.safetensors`` + ``config.json`` + ``vocab.json`` in one folder.
 
-Loading is strict (DESIGN.md section 6): every weight must be present with the same shape, or you get an
+Loading is strict (ARCHITECTURE.md, "Checkpoints and bundles"): every weight must be present with the same shape, or you get an
 error that names the problem.
 """
 from __future__ import annotations

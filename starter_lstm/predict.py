@@ -6,10 +6,12 @@ from typing import Sequence
 import torch
 from torch import nn
 
+import course
+
 from .data import pad_batch
 from .vocab import Vocab
 
-LABELS = ["negative", "positive"]
+LABELS = list(course.IMDB_LABELS)
 
 
 @torch.no_grad()

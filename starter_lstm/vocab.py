@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
-from deploy.bundle import truncate_head_tail  # numpy only: the web app's cut, shared so both cut alike
+from serve.window import truncate_head_tail  # the course's one head+tail rule, which the web app uses too
 
 PAD = "<pad>"  # fills up short reviews in a batch; id 0, never read by the model
 UNK = "<unk>"  # stands for every word that is not in the vocabulary; id 1
@@ -58,8 +58,7 @@ def truncate(ids: list[int], max_tokens: int | None, head_tokens: int | None = N
     head = max_tokens if head_tokens is None else head_tokens
     if not 0 <= head <= max_tokens:
         raise ValueError(f"head_tokens must be between 0 and max_tokens ({max_tokens}), not {head_tokens}")
-    # The cut itself is the serving bundle's (Part 3), so that training and the web app cannot cut differently.
-    return truncate_head_tail(ids, head, max_tokens - head).tolist()
+    return truncate_head_tail(ids, head, max_tokens - head)
 
 
 def tokenize(text: str) -> list[str]:

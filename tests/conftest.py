@@ -1,12 +1,16 @@
-"""Shared test set-up: never touch the network, and find the offline mirror."""
+"""Shared test set-up: never touch the network, find the offline mirror, and make ``tests/helpers`` importable.
+
+Tests live in one folder per package (``tests/<part or package>/``); shared fixtures in ``tests/helpers``."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/helpers is importable as `helpers`
 
 # A miss must fail at once, not after network retries (and no test may reach the Hub).
 os.environ["HF_HUB_OFFLINE"] = "1"

@@ -1,0 +1,78 @@
+"""What the Part 3 chapters share: where their bundles live, and how each chapter gets one on its own.
+
+``chapter_bundle(profile)`` returns the int8 bundle of the Part 2 model for a profile, exporting it first if it
+is missing or older than its checkpoint, so that every chapter runs on its own in a fresh kernel. The
+checkpoint comes from ``roberta_transfer.recipes.ensure_stage2`` (Part 2's fine-tuned model, trained by Part 2's
+own code if missing). Export-time only: needs torch.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import course
+from roberta_transfer.recipes import ensure_stage2
+
+from .checkpoints import from_part2_checkpoint
+from .export import imdb_test_texts
+from .onnx_bundle import export_bundle
+from .quantize import quantize_bundle
+
+N_CHECK = 16  # reviews for the PyTorch-vs-ONNX parity check
+FRONTEND = course.REPO_ROOT / "serve" / "frontend"
+
+
+def bundles_dir(profile) -> Path:
+    return course.artifacts_dir(profile, "part3")
+
+
+def part2_checkpoint(profile) -> Path:
+    """Part 2's fine-tuned IMDb checkpoint for ``profile`` (made by Part 2's code if it is missing)."""
+    return Path(ensure_stage2(profile, progress=False))
+
+
+def _current(bundle: Path, checkpoint: Path) -> bool:
+    meta_path = bundle / "bundle.json"
+    if not meta_path.is_file() or not (checkpoint / "model.safetensors").is_file():
+        return False
+    meta = json.loads(meta_path.read_text())
+    return (meta.get("source_checkpoint") == course.portable_name(checkpoint)
+            and meta_path.stat().st_mtime >= (checkpoint / "model.safetensors").stat().st_mtime)
+
+
+def export_part2(profile, checkpoint: Path | None = None, n_agree: int = 120, overwrite: bool = True) -> tuple[Path, Path]:
+    """Export the Part 2 checkpoint to fp32 and int8 bundles in :func:`bundles_dir`. Returns (fp32, int8)."""
+    checkpoint = checkpoint or part2_checkpoint(profile)
+    module, tokenizer, spec = from_part2_checkpoint(checkpoint, name=f"sentiment-{profile.name}")
+    texts, labels = imdb_test_texts(max(n_agree, N_CHECK), profile)
+    fp32, int8 = bundles_dir(profile) / "bundle-fp32", bundles_dir(profile) / "bundle-int8"
+    export_bundle(module, tokenizer, spec, fp32, texts=texts[:N_CHECK], labels=labels[:N_CHECK], overwrite=overwrite)
+    quantize_bundle(fp32, int8, texts=texts[:n_agree], labels=labels[:n_agree], overwrite=overwrite)
+    return fp32, int8
+
+
+def chapter_bundle(profile, quantized: bool = True) -> Path:
+    """The profile's int8 (or fp32) bundle, exported now if missing or older than the Part 2 checkpoint."""
+    checkpoint = part2_checkpoint(profile)
+    fp32, int8 = bundles_dir(profile) / "bundle-fp32", bundles_dir(profile) / "bundle-int8"
+    if not (_current(fp32, checkpoint) and _current(int8, checkpoint)):
+        print(f"No current bundle in {bundles_dir(profile)}: exporting {checkpoint} now (the code of chapter 01).")
+        export_part2(profile, checkpoint)
+    return int8 if quantized else fp32
+
+
+def ensure_frontend_built() -> Path:
+    """The built page (serve/frontend/dist), built now with npm if it is missing."""
+    frontend = FRONTEND
+    dist = frontend / "dist"
+    if not (dist / "index.html").is_file():
+        npm = shutil.which("npm")
+        if npm is None:
+            raise FileNotFoundError(f"{dist / 'index.html'} is missing and npm is not installed: install Node.js 20+ "
+                                    f"and run `npm ci && npm run build` in {frontend}.")
+        print(f"Building the page: npm ci && npm run build in {frontend}")
+        for cmd in ([npm, "ci", "--no-audit", "--no-fund"], [npm, "run", "build"]):
+            subprocess.run(cmd, cwd=frontend, check=True)
+    return dist

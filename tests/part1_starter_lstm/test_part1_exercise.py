@@ -1,0 +1,160 @@
+"""Part 1, the beginner exercise (chapter 04) in both directions: the shipped stubs report "not done yet"
+without crashing, the hidden solutions pass every check, and wrong answers get the intended message."""
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+import torch
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from starter_lstm.exercise import NOT_DONE, PASSED, WRONG, check_review_vector, check_lookup, check_train_step
+
+NOTEBOOK = Path(__file__).resolve().parents[2] / "chapters" / "part1_starter_lstm" / "04_exercise.ipynb"
+STUBS = ("lookup", "review_vector", "train_step")
+
+
+def cells():
+    return json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
+
+
+def solutions() -> dict:
+    """Execute the code blocks inside the notebook's hidden solution dropdowns; return the functions defined."""
+    namespace = {}
+    exec("import torch\nfrom torch import nn\nfrom torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence",
+         namespace)
+    blocks = []
+    for cell in cells():
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "markdown" and "{dropdown}" in source:
+            blocks += re.findall(r"```python\n(.*?)```", source, flags=re.S)
+    assert len(blocks) == 3, "expected one hidden solution per stub"
+    for block in blocks:
+        exec(block, namespace)
+    return {name: namespace[name] for name in STUBS}
+
+
+def test_solutions_are_hidden_until_asked_for():
+    for cell in cells():
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "code":
+            assert "stoi.get(" not in source and "loss.backward()" not in source, \
+                "a solution leaked into a code cell: " + source[:80]
+    assert sum("{dropdown} Show the solution" in "".join(c["source"]) for c in cells()) == 3
+
+
+def test_solutions_pass_every_check():
+    sol = solutions()
+    assert check_lookup(sol["lookup"], quiet=True).status == PASSED
+    assert check_review_vector(sol["review_vector"], quiet=True).status == PASSED
+    assert check_train_step(sol["train_step"], quiet=True).status == PASSED
+
+
+def test_untouched_stubs_report_not_done_yet():
+    def stub(*args):
+        raise NotImplementedError
+
+    for check in (check_lookup, check_review_vector, check_train_step):
+        result = check(stub, quiet=True)
+        assert result.status == NOT_DONE and "not done yet" in result.message
+
+
+def test_shipped_notebook_runs_and_every_check_says_not_done_yet():
+    """Execute the notebook exactly as shipped (ci profile): no error, and each check reports NOT DONE YET."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    env_backup = dict(os.environ)
+    os.environ.setdefault("COURSE_PROFILE", "ci")
+    os.environ["PYTHONPATH"] = str(NOTEBOOK.parents[2]) + os.pathsep + os.environ.get("PYTHONPATH", "")
+    try:
+        NotebookClient(nb, timeout=300, kernel_name="python3",
+                       resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(env_backup)
+    text = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert text.count("[NOT DONE YET]") == 3, text
+    assert "[PASSED]" not in text and "NOT YET RIGHT" not in text
+    assert "0 of 3 done" in text
+
+
+@pytest.mark.parametrize("wrong, expected", [
+    (lambda stoi, tokens, unk: [stoi[t] for t in tokens], "KeyError"),
+    (lambda stoi, tokens, unk: [stoi.get(t, 0) for t in tokens], "unk_id = 1"),
+    (lambda stoi, tokens, unk: torch.tensor([stoi.get(t, unk) for t in tokens]).float().tolist(), "Python int"),
+    (lambda stoi, tokens, unk: [stoi.get(t, unk) for t in tokens[:-1]], "exactly one id per token"),
+])
+def test_wrong_lookup_gets_the_intended_message(wrong, expected):
+    result = check_lookup(wrong, quiet=True)
+    assert result.status == WRONG and expected in result.message, result.message
+
+
+def _no_packing(lstm, embedded, lengths):
+    return lstm(embedded)[0].max(dim=1).values
+
+
+def _packed_outputs(lstm, embedded, lengths, padding_value=0.0):
+    packed = pack_padded_sequence(embedded, lengths.cpu(), batch_first=True, enforce_sorted=False)
+    return pad_packed_sequence(lstm(packed)[0], batch_first=True, padding_value=padding_value)[0]
+
+
+def _last_state(lstm, embedded, lengths):
+    packed = pack_padded_sequence(embedded, lengths.cpu(), batch_first=True, enforce_sorted=False)
+    _, (h_n, _) = lstm(packed)
+    return torch.cat([h_n[-2], h_n[-1]], dim=1)
+
+
+@pytest.mark.parametrize("wrong, expected", [
+    (_no_packing, "read the padding"),
+    (lambda lstm, e, n: _packed_outputs(lstm, e, n).max(dim=1).values, "padding_value=float('-inf')"),
+    (_last_state, "final states (h_n)"),
+    (lambda lstm, e, n: _packed_outputs(lstm, e, n).sum(dim=1) / n[:, None].float(), "mean-pooling"),
+    (lambda lstm, e, n: lstm(e)[1][0], "That is h_n"),
+    (lambda lstm, e, n: lstm(e)[0], "outputs at every position"),
+    (lambda lstm, e, n: _packed_outputs(lstm, e, n, float("-inf")).max(dim=2).values, "over the features"),
+    (lambda lstm, e, n: _packed_outputs(lstm, e, n, float("-inf")).max(dim=0).values, "over the batch"),
+    (lambda lstm, e, n: _packed_outputs(lstm, e, n, float("-inf")).max(dim=1).values[:, :3], "expected shape"),
+    (lambda lstm, e, n: _no_packing(lstm, e, n).double(), "float32"),
+    (lambda lstm, e, n: lstm(e[..., :2]), "raised RuntimeError"),
+])
+def test_wrong_review_vector_gets_the_intended_message(wrong, expected):
+    result = check_review_vector(wrong, quiet=True)
+    assert result.status == WRONG and expected in result.message, result.message
+
+
+def _no_zero_grad(model, batch, optimizer, loss_fn):
+    ids, lengths, labels = batch
+    model.train()
+    loss = loss_fn(model(ids, lengths), labels)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def _no_step(model, batch, optimizer, loss_fn):
+    ids, lengths, labels = batch
+    optimizer.zero_grad()
+    loss = loss_fn(model(ids, lengths), labels)
+    loss.backward()
+    return loss.item()
+
+
+def _returns_tensor(model, batch, optimizer, loss_fn):
+    optimizer.zero_grad()
+    loss = loss_fn(model(batch[0], batch[1]), batch[2])
+    loss.backward()
+    optimizer.step()
+    return loss
+
+
+@pytest.mark.parametrize("wrong, expected", [
+    (_no_zero_grad, "zero_grad"), (_no_step, "optimizer.step()"), (_returns_tensor, "loss.item()"),
+])
+def test_wrong_train_step_gets_the_intended_message(wrong, expected):
+    result = check_train_step(wrong, quiet=True)
+    assert result.status == WRONG and expected in result.message, result.message
