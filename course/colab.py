@@ -1,4 +1,4 @@
-"""The first cell of every chapter: Colab set-up, profile and device report (DESIGN.md section 4).
+"""The first cell of every chapter: Colab set-up, profile and device report (ARCHITECTURE.md, "Colab and the book").
 
 The repository URL lives in one place, ``repository.url`` in ``_config.yml``. Colab cannot read that file
 before the course is installed, so each notebook's first cell carries a copy that ``python -m course.colab
@@ -17,10 +17,16 @@ ROOT = Path(__file__).resolve().parent.parent
 SETUP_TAG = "colab-setup"
 PACKAGE = "sentiment-transfer-course"
 
-SETUP_TEMPLATE = '''# Set-up. On Google Colab this installs the course's own packages and what Colab lacks (never torch:
-# Colab's own build matches its GPU). On your machine, follow book/setup.md instead; this does nothing there.
-import sys
-if "google.colab" in sys.modules:
+SETUP_TEMPLATE = '''# Set-up. On Google Colab this installs the course's own packages and what Colab lacks, once per runtime (never
+# torch: Colab's own build matches its GPU). On your own machine follow book/setup.md; this cell installs nothing there.
+# Colab starts every notebook on a fresh machine. To keep checkpoints from one chapter to the next on Google Drive,
+# remove the # in front of the next line:
+# from google.colab import drive; drive.mount("/content/drive"); import os; os.environ["COURSE_ARTIFACTS"] = "/content/drive/MyDrive/sentiment-course"
+# How much work each chapter does: ci (minutes anywhere), colab (one free T4 GPU), quick (a laptop CPU), full (a large
+# GPU). Unset, it is chosen for your hardware; to choose, remove the # in front of the next line and pick one:
+# %env COURSE_PROFILE=ci
+import importlib.util, sys
+if "google.colab" in sys.modules and importlib.util.find_spec("course") is None:
     %pip install -q "{package}[colab] @ git+{url}"
 
 from course import start_chapter
