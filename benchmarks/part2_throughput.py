@@ -31,6 +31,7 @@ def run(args) -> dict:
     from transformers import Trainer, TrainingArguments
 
     import course
+    from roberta_transfer.training import mixed_precision_for
     from roberta_transfer import PadCollator, build_classifier, make_loader, tokenize_dataset, train, unfreeze_all
 
     profile = course.get_profile(args.profile)
@@ -62,6 +63,9 @@ def run(args) -> dict:
             return batch
 
     def trainer_run(grouped: bool, out_dir: str) -> float:
+        # the course loop's choice (bf16 only on compute capability >= 8: a T4 would emulate it, slowly)
+        precision = mixed_precision_for(torch.cuda.is_available(),
+                                        torch.cuda.get_device_capability() if torch.cuda.is_available() else None)
         targs = TrainingArguments(
             output_dir=out_dir, per_device_train_batch_size=args.batch_size, num_train_epochs=1,
             learning_rate=profile.finetune_lr, weight_decay=0.01, lr_scheduler_type="linear", warmup_steps=0.1,
@@ -69,7 +73,7 @@ def run(args) -> dict:
             train_sampling_strategy="group_by_length" if grouped else "random", save_strategy="no",
             eval_strategy="no", logging_strategy="no", report_to="none", disable_tqdm=True,
             remove_unused_columns=False, label_names=["labels"], dataloader_num_workers=0, seed=profile.seed,
-            bf16=torch.cuda.is_available() and torch.cuda.is_bf16_supported(),
+            bf16=precision == "bf16", fp16=precision == "fp16",
         )
         ds = enc.select_columns(["input_ids", "label", "length"])
 

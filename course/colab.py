@@ -30,7 +30,7 @@ if "google.colab" in sys.modules and importlib.util.find_spec("course") is None:
     %pip install -q "{package}[colab] @ git+{url}"
 
 from course import start_chapter
-profile = start_chapter()'''
+profile = start_chapter(chapter="{chapter}")'''
 
 
 def repository_url(config: Path = ROOT / "_config.yml") -> str:
@@ -41,8 +41,9 @@ def repository_url(config: Path = ROOT / "_config.yml") -> str:
     return url.rstrip("/")
 
 
-def setup_cell_source(url: str | None = None) -> str:
-    return SETUP_TEMPLATE.format(package=PACKAGE, url=url or repository_url())
+def setup_cell_source(url: str | None = None, chapter: str = "") -> str:
+    """The set-up cell of the chapter notebook called ``chapter`` (its file name without ``.ipynb``)."""
+    return SETUP_TEMPLATE.format(package=PACKAGE, url=url or repository_url(), chapter=chapter)
 
 
 def chapter_notebooks(root: Path = ROOT) -> list[Path]:
@@ -58,9 +59,10 @@ def _setup_cell(nb: dict) -> dict | None:
 
 def stale_setup_cells(root: Path = ROOT) -> list[str]:
     """Notebooks whose first code cell is not the tagged set-up cell with the current repository URL."""
-    expected = setup_cell_source(repository_url(root / "_config.yml"))
+    url = repository_url(root / "_config.yml")
     problems = []
     for path in chapter_notebooks(root):
+        expected = setup_cell_source(url, path.stem)
         nb = json.loads(path.read_text(encoding="utf-8"))
         code = [c for c in nb["cells"] if c["cell_type"] == "code"]
         cell = _setup_cell(nb)
@@ -73,9 +75,10 @@ def stale_setup_cells(root: Path = ROOT) -> list[str]:
 
 def sync(root: Path = ROOT) -> list[Path]:
     """Rewrite every chapter's set-up cell from ``_config.yml``. Returns the notebooks it changed."""
-    source = setup_cell_source(repository_url(root / "_config.yml"))
+    url = repository_url(root / "_config.yml")
     changed = []
     for path in chapter_notebooks(root):
+        source = setup_cell_source(url, path.stem)
         nb = json.loads(path.read_text(encoding="utf-8"))
         cell = _setup_cell(nb)
         if cell is None:

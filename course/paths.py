@@ -1,7 +1,9 @@
 """Where the course keeps what it makes: ``artifacts/<profile>/<part>/`` at the repository root.
 
-Checkpoints, cached features and bundles live there (ignored by git). ``$COURSE_ARTIFACTS`` moves the root, for
-example to a mounted Google Drive folder so that a Colab chapter can reuse the previous chapter's checkpoint.
+Checkpoints, cached features and bundles live there (ignored by git). Where the course is installed as a package
+rather than run from a checkout (Colab's set-up cell), the root is ``artifacts/`` in the working directory
+(``/content/artifacts`` on Colab). ``$COURSE_ARTIFACTS`` moves the root, for example to a mounted Google Drive
+folder so that a Colab chapter can reuse the previous chapter's checkpoint.
 """
 from __future__ import annotations
 
@@ -12,8 +14,15 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS_ENV = "COURSE_ARTIFACTS"
 
 
+def in_checkout() -> bool:
+    """True when the packages run from a clone of the repository, False when installed into site-packages."""
+    return (REPO_ROOT / "_config.yml").is_file()
+
+
 def artifacts_root() -> Path:
-    return Path(os.environ.get(ARTIFACTS_ENV) or REPO_ROOT / "artifacts")
+    if os.environ.get(ARTIFACTS_ENV):
+        return Path(os.environ[ARTIFACTS_ENV])
+    return (REPO_ROOT if in_checkout() else Path.cwd()) / "artifacts"
 
 
 def artifacts_dir(profile, part: str) -> Path:

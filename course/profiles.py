@@ -1,12 +1,13 @@
-"""Profiles: one notebook, three sizes (ARCHITECTURE.md, "Profiles").
+"""Profiles: one notebook, four sizes (ARCHITECTURE.md, "Profiles").
 
 A profile decides how much work a chapter does, never what it teaches. Chapters read fields from the
-profile object; they never branch on its name.
+profile object; they never branch on its name. ``ci`` (the tests), ``quick`` (a CPU), ``colab`` (one free
+Colab GPU, a T4) and ``full`` (a GPU of 24 GB or more). Unset, the hardware picks one (:func:`get_profile`).
 
     >>> from course import get_profile
     >>> p = get_profile("ci")
     >>> p.n_train
-    400
+    5000
 """
 from __future__ import annotations
 
@@ -106,21 +107,24 @@ QUICK = dataclasses.replace(
 CI = dataclasses.replace(
     FULL,
     name="ci",
-    description="tiny sizes and the offline stand-in encoder; every chapter in seconds on 2 CPU cores (used by the tests)",
-    n_train=400,
+    description="small sizes and the offline stand-in encoder; every chapter in a minute or two on 2 CPU cores (used by the tests)",
+    # Sized so that the pages still show the lessons (measured on the course's CPU, 2026-11-30): the LSTM trained on
+    # 5,000 reviews for 8 epochs is clearly above chance (0.77 on the 400 test reviews, in about a minute), and
+    # GloVe beats random embeddings at 100 training reviews on 3 seeds out of 3 (60 gradient steps at least).
+    n_train=5000,
     n_val=200,
     n_test=400,
     sst2_n_train=400,
     sst2_n_val=200,
     lstm_max_tokens=128,
     lstm_head_tokens=32,  # a long review keeps its first 32 and its last 96 tokens
-    lstm_vocab_size=5_000,
+    lstm_vocab_size=10_000,
     lstm_embed_dim=50,
     lstm_hidden=32,
-    lstm_epochs=1,
+    lstm_epochs=8,
     lstm_batch_size=32,
-    learning_curve_sizes=(100, 400),
-    lstm_min_steps=20,
+    learning_curve_sizes=(100, 400, 1600),
+    lstm_min_steps=60,
     model_id="sentence-transformers/all-MiniLM-L6-v2",
     max_length=128,
     head_epochs=3,
@@ -134,29 +138,94 @@ CI = dataclasses.replace(
     serve_max_length=128,
 )
 
-PROFILES: dict[str, Profile] = {p.name: p for p in (CI, QUICK, FULL)}
+# The colab profile: sized so that every chapter takes about 15 minutes or less on ONE T4, Colab's free GPU
+# (16 GB; fp16 tensor cores: 65 TFLOP/s peak). Arithmetic, not a measurement (course/estimates.py has each
+# chapter's figure; nothing here was run on a T4):
+#
+#   cost per token, roberta-base (125M parameters: 85M in its 12 layers, 39M in the embedding tables):
+#     training ~ 6 x 125M = 0.75 GFLOP; inference ~ 2 x 125M = 0.25 GFLOP; training only the top 2 of 12 layers
+#     ~ (2 + 4 x 2/12) x 125M = 0.33 GFLOP. (The 12 layers' matrices need 6 x 85M = 0.51 GFLOP and attention
+#     3 x 4 x T x 768 x 12 = 0.02-0.03 GFLOP at T = 200-260 tokens; counting all 125M leaves about 40% of margin.)
+#   speed: 25% of the T4's 65 TFLOP/s, i.e. 16 TFLOP/s, for training and inference alike.
+#   tokens per review at a 256-token window: 208 on average (IMDb train, mean of min(length, 256), measured
+#     2026-11-30 with the stand-in's WordPiece tokenizer; RoBERTa's BPE gives similar counts), 220 with the
+#     padding of length-grouped batches (96% real tokens, benchmarks/README.md).
+#   => per review: training 220 x 0.75 GFLOP / 16 TFLOP/s = 10 ms, inference 3.4 ms, top-2 layers 4.5 ms.
+#      Plus per training batch of 16: AdamW reads and writes ~3.5 GB (125M fp32 weights, gradients and two
+#      moments) = 11 ms at the T4's 320 GB/s, every second batch (grad_accum_steps 2), and ~10 ms of kernel
+#      launches: about 1 ms a review. So: training 11 ms, top-2 5 ms, inference 3.5 ms a review.
+#   chapter 02 (stage 1): encoder features of 10,000 + 1,000 + 5,000 reviews x 3.5 ms = 1 min.
+#   chapter 03 (stage 2), the heaviest: 2 epochs x 10,000 reviews x (5 + 11 ms) = 5.3 min, plus each variant's
+#     2 validation passes (1,000) and its test pass (5,000): 2 x 7,000 x 3.5 ms = 0.8 min => about 6 min,
+#     7 with stage 1 when its checkpoint is missing (a fresh Colab runtime) => 7-8 min, with model and data
+#     downloads about 9. At half the assumed speed (12.5% of peak) still about 15 minutes.
+#   chapters 04 and 05: 2 x (500 + 1,000 + 5,000) SST-2 sentences, 2 x 10,000 tweets: a minute of GPU time each,
+#     after remaking stage 1 and stage 2's full fine-tune when they are missing (1 + 4 min).
+#   So: a 256-token window (the quick profile's; it keeps 56% of the reviews whole), 10,000 training reviews for
+#   the transformer, 5,000 test reviews (accuracy within about +-0.8 points, 95%), the few-shot SST-2 sizes of
+#   quick, 10,000 tweets. Full's sizes (24,000 reviews at 512 tokens, 25,000 test reviews) would take about 21
+#   minutes for chapter 03 on a T4 by the same arithmetic, 25 with stage 1.
+#   Memory: fp32 weights, gradients and AdamW's moments take 2 GB; fp16 activations of a batch of 16 x 256
+#   tokens about 2 GB: far below 16 GB.
+# Part 1 on a GPU keeps full's LSTM (all 24,000 training reviews, 400 tokens, hidden size 128, 6 epochs): the
+#   bidirectional LSTM costs 6 x 4 x (100 + 128) x 128 x 2 directions = 1.4 MFLOP a token, 48 TFLOP for 6 epochs
+#   of 24,000 reviews (236 tokens on average), but it is bound by its sequential steps rather than by FLOPs:
+#   ~236 steps forward and back at ~10-20 us each, 12-20 ms a batch of 64, 2,250 batches = 0.5-0.8 minutes.
+#   The CPU work around it (vocabulary, encoding 30,000 reviews: ~0.5 min) is of the same size.
+COLAB = dataclasses.replace(
+    FULL,
+    name="colab",
+    description="one free Colab GPU (a T4, 16 GB): roberta-base on a 256-token window and 10,000 training reviews, "
+                "Part 1's LSTM trained at full size; about 15 minutes or less a chapter (computed, see "
+                "course/estimates.py)",
+    n_test=5000,
+    max_length=256,
+    tf_n_train=10_000,
+    sst2_curve_sizes=(0, 100, 1000, 5000),
+    tweet_n_train=10_000,
+    serve_max_length=256,
+)
+
+PROFILES: dict[str, Profile] = {p.name: p for p in (CI, QUICK, COLAB, FULL)}
+
+# A GPU with less than this much memory (as PyTorch reports it) gets the colab profile, a larger one full. The
+# colab profile is for the 16 GB class (T4, V100-16GB, P100: 15-16 GiB reported); every "24 GB" card (L4, A10,
+# RTX 3090/4090) reports 22-24 GiB, so the cut sits between the two classes rather than at exactly 24.
+COLAB_MAX_GPU_GIB = 20.0
 
 
-def _gpu_available() -> bool:
+def profile_for_hardware(gpu_memory_gib: float | None) -> str:
+    """The profile for a machine: ``quick`` without a CUDA GPU (``None``), ``colab`` on a GPU of less than
+    :data:`COLAB_MAX_GPU_GIB` GiB (a T4), ``full`` on a larger one."""
+    if gpu_memory_gib is None:
+        return "quick"
+    return "colab" if gpu_memory_gib < COLAB_MAX_GPU_GIB else "full"
+
+
+def _gpu_memory_gib() -> float | None:
+    """Memory of the first CUDA GPU in GiB, or None without one (or without torch)."""
     try:
         import torch
     except ImportError:
-        return False
-    return bool(torch.cuda.is_available())
+        return None
+    if not torch.cuda.is_available():
+        return None
+    return torch.cuda.get_device_properties(0).total_memory / 2**30
 
 
 def get_profile(name: str | None = None) -> Profile:
-    """Return the profile called ``name``, else ``$COURSE_PROFILE``, else ``full`` on a GPU and ``quick`` on a CPU.
+    """Return the profile called ``name``, else ``$COURSE_PROFILE``, else the one for this hardware: ``colab`` on
+    a GPU of less than 24 GB (Colab's T4), ``full`` on a larger GPU, ``quick`` without a GPU.
 
     ``$COURSE_MODEL``, when set, replaces the profile's model id (for example to try
     ``distilbert/distilroberta-base`` in the quick profile).
     """
-    chosen = name or os.environ.get(PROFILE_ENV) or ("full" if _gpu_available() else "quick")
+    chosen = name or os.environ.get(PROFILE_ENV) or profile_for_hardware(_gpu_memory_gib())
     chosen = chosen.strip().lower()
     if chosen not in PROFILES:
         raise ValueError(
             f"Unknown course profile {chosen!r}. Choose one of {', '.join(PROFILES)} "
-            f"(set {PROFILE_ENV}=ci|quick|full, or unset it to pick by hardware)."
+            f"(set {PROFILE_ENV}={'|'.join(PROFILES)}, or unset it to pick by hardware)."
         )
     profile = PROFILES[chosen]
     model = os.environ.get(MODEL_ENV)

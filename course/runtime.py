@@ -38,7 +38,9 @@ def describe_device() -> str:
 
     device = get_device()
     if device.type == "cuda":
-        return f"GPU: {torch.cuda.get_device_name(0)}"
+        props = torch.cuda.get_device_properties(0)
+        return (f"GPU: {props.name} ({props.total_memory / 2**30:.0f} GiB, "
+                f"compute capability {props.major}.{props.minor})")
     if device.type == "mps":
         return "Apple GPU (MPS)"
     return f"CPU only ({os.cpu_count()} cores, {torch.get_num_threads()} threads for PyTorch)"

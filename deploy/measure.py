@@ -75,7 +75,8 @@ def installed_closure(requirements: Path = SERVING_REQUIREMENTS) -> dict[str, li
     return seen
 
 
-def slug_estimate(bundle_dir: str | Path, frontend_dist: str | Path | None = None, deps: str = "pip") -> dict:
+def slug_estimate(bundle_dir: str | Path, frontend_dist: str | Path | None = None, deps: str = "pip",
+                  page: bool = True) -> dict:
     """Sizes in MB (uncompressed and gzip-compressed) of dependencies, runtime, code, page and bundle.
 
     ``deps="pip"`` installs serve/host/requirements.txt into an empty folder (what a host does; needs PyPI);
@@ -86,7 +87,7 @@ def slug_estimate(bundle_dir: str | Path, frontend_dist: str | Path | None = Non
 
     bundle_dir = Path(bundle_dir)
     with tempfile.TemporaryDirectory() as tmp:
-        ship = stage(bundle_dir, Path(tmp) / "ship", frontend_dist)
+        ship = stage(bundle_dir, Path(tmp) / "ship", frontend_dist, page=page)
         if deps == "installed":
             target = Path(tmp) / "site-packages"
             for files in installed_closure().values():
@@ -109,7 +110,7 @@ def slug_estimate(bundle_dir: str | Path, frontend_dist: str | Path | None = Non
             "dependencies": [(deps, "deps")],
             "python_runtime": [(runtime, "python")],
             "bundle": [(ship / "bundle", "bundle")],
-            "page": [(ship / "serve" / "frontend" / "dist", "dist")],
+            "page": [(ship / "serve" / "frontend" / "dist", "dist")] if page else [],
             "code": [(p, p.name) for p in sorted((ship / "serve").glob("*.py"))],
         }
         result = {"dependencies_from": source}

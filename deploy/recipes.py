@@ -13,7 +13,8 @@ import subprocess
 from pathlib import Path
 
 import course
-from roberta_transfer.recipes import ensure_stage2
+import serve
+from roberta_transfer.recipes import KEEP_HINT, ensure_stage2
 
 from .checkpoints import from_part2_checkpoint
 from .export import imdb_test_texts
@@ -21,7 +22,7 @@ from .onnx_bundle import export_bundle
 from .quantize import quantize_bundle
 
 N_CHECK = 16  # reviews for the PyTorch-vs-ONNX parity check
-FRONTEND = course.REPO_ROOT / "serve" / "frontend"
+FRONTEND = Path(serve.__file__).resolve().parent / "frontend"  # the sources ship with the package
 
 
 def bundles_dir(profile) -> Path:
@@ -58,9 +59,28 @@ def chapter_bundle(profile, quantized: bool = True) -> Path:
     checkpoint = part2_checkpoint(profile)
     fp32, int8 = bundles_dir(profile) / "bundle-fp32", bundles_dir(profile) / "bundle-int8"
     if not (_current(fp32, checkpoint) and _current(int8, checkpoint)):
-        print(f"No current bundle in {bundles_dir(profile)}: exporting {checkpoint} now (the code of chapter 01).")
+        print(f"No current bundle in {bundles_dir(profile)}: exporting {checkpoint} now, with the code of chapter 01 "
+              f"(a few minutes on a CPU). {KEEP_HINT}")
         export_part2(profile, checkpoint)
     return int8 if quantized else fp32
+
+
+def missing_page_tools(browser: bool = True) -> list[str]:
+    """What this machine lacks to build the React page (Node.js 20+ with npm, unless the page is built already)
+    and, with ``browser``, to look at it (a headless Chromium). Empty when everything is here. A fresh Colab
+    runtime, for one, has no Chromium."""
+    from .background import CHROMIUM
+
+    missing = []
+    if not (FRONTEND / "dist" / "index.html").is_file():
+        node, npm = shutil.which("node"), shutil.which("npm")
+        version = subprocess.run([node, "--version"], capture_output=True, text=True).stdout.strip() if node else ""
+        major = int(version.lstrip("v").split(".")[0]) if version[1:2].isdigit() else 0
+        if npm is None or major < 20:
+            missing.append(f"Node.js 20 or later with npm (found: {version or 'none'})")
+    if browser and not Path(CHROMIUM).exists():
+        missing.append("a headless Chromium")
+    return missing
 
 
 def ensure_frontend_built() -> Path:

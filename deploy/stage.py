@@ -33,12 +33,15 @@ def serving_modules() -> list[Path]:
     return sorted(SERVE.glob("*.py"))
 
 
-def stage(bundle_dir: str | Path, out: str | Path, frontend_dist: str | Path | None = None, overwrite: bool = False) -> Path:
-    """Copy the host files, the serving package, the built page and the bundle into ``out``; return ``out``."""
+def stage(bundle_dir: str | Path, out: str | Path, frontend_dist: str | Path | None = None, overwrite: bool = False,
+          page: bool = True) -> Path:
+    """Copy the host files, the serving package, the built page and the bundle into ``out``; return ``out``.
+
+    ``page=False`` ships the API alone (``GET /`` then answers a JSON 404 saying the page is not built)."""
     bundle_dir, out = Path(bundle_dir), Path(out)
     read_metadata(bundle_dir)  # fails clearly if it is not a bundle
     dist = Path(frontend_dist) if frontend_dist else FRONTEND_DIST
-    if not (dist / "index.html").is_file():
+    if page and not (dist / "index.html").is_file():
         raise FileNotFoundError(f"{dist / 'index.html'} is missing: build the page first (cd serve/frontend && npm ci && npm run build).")
     if out.exists():
         if not overwrite:
@@ -49,7 +52,8 @@ def stage(bundle_dir: str | Path, out: str | Path, frontend_dist: str | Path | N
         shutil.copy2(HOST_FILES / name, out / name)
     for module in serving_modules():
         shutil.copy2(module, out / "serve" / module.name)
-    shutil.copytree(dist, out / "serve" / "frontend" / "dist")
+    if page:
+        shutil.copytree(dist, out / "serve" / "frontend" / "dist")
     shutil.copytree(bundle_dir, out / "bundle")
     (out / ".gitignore").write_text("__pycache__/\n*.pyc\n")
     return out

@@ -30,6 +30,8 @@ IMDB_LABELS = list(course.IMDB_LABELS)
 HEAD_LR = 1e-3  # the head alone, on fixed features, learns fast with a large learning rate
 TOP_K = 2  # layers unfrozen in the "top layers" variant
 FEATURES = "features.safetensors"
+KEEP_HINT = ("To keep checkpoints from one chapter to the next (a fresh Colab runtime has none), set COURSE_ARTIFACTS "
+             "to a lasting folder, such as Google Drive: see the set-up cell.")
 
 
 def artifacts_dir(profile) -> Path:
@@ -124,7 +126,8 @@ def ensure_stage1(profile, progress: bool = True) -> Path:
     """The stage-1 checkpoint directory for ``profile``, running :func:`run_stage1` first if it is missing or stale."""
     directory = stage_dir(profile, "stage1")
     if not (is_current(directory, profile) and (directory / FEATURES).is_file()):
-        print(f"No current stage-1 checkpoint in {directory}: running stage 1 now (the code of chapter 02).")
+        print(f"No current stage-1 checkpoint in {directory}: running stage 1 now, with the code of chapter 02 "
+              f"(its time is in the estimate printed at the top). {KEEP_HINT}")
         run_stage1(profile, directory, progress=progress)
     return directory
 
@@ -193,7 +196,8 @@ def ensure_stage2(profile, progress: bool = True) -> Path:
     """The stage-2 (fully fine-tuned IMDb) checkpoint for ``profile``; runs that variant of chapter 03 if missing."""
     directory = stage_dir(profile, "stage2")
     if not is_current(directory, profile):
-        print(f"No current stage-2 checkpoint in {directory}: fine-tuning now (the code of chapter 03).")
+        print(f"No current stage-2 checkpoint in {directory}: fine-tuning now, with the code of chapter 03 "
+              f"(its time is in the estimate printed at the top). {KEEP_HINT}")
         model, tokenizer, summary = run_stage2_variant(profile, "full", progress=progress)
         save_stage(directory, model, tokenizer, profile, summary, "stage2")
     return directory

@@ -34,15 +34,26 @@ from .freezing import count_trainable
 _NOT_INPUTS = ("labels", "index")
 
 
+def mixed_precision_for(cuda_available: bool, capability: tuple[int, int] | None = None) -> str:
+    """The mixed precision for a machine: ``"bf16"``, ``"fp16"`` or ``"no"``.
+
+    bf16 only where the GPU computes it natively: compute capability 8.0 and newer (A100, L4, A10, RTX 30xx and
+    later, H100). Older GPUs get fp16 with loss scaling: a T4 is 7.5, and ``torch.cuda.is_bf16_supported()`` says
+    True there because PyTorch can emulate bf16, slowly. A CPU gets none (``capability`` is then ignored).
+    """
+    if not cuda_available:
+        return "no"
+    return "bf16" if capability is not None and tuple(capability) >= (8, 0) else "fp16"
+
+
 def make_accelerator(mixed_precision: str = "auto", grad_accum_steps: int = 1):
-    """An ``Accelerator``. ``mixed_precision="auto"``: bf16 on a GPU that supports it, fp16 on other GPUs, none on a CPU."""
+    """An ``Accelerator``. ``mixed_precision="auto"``: :func:`mixed_precision_for` this machine (bf16 on a GPU of
+    compute capability 8.0 or newer, fp16 on older GPUs such as Colab's T4, none on a CPU)."""
     from accelerate import Accelerator
 
     if mixed_precision == "auto":
-        if torch.cuda.is_available():
-            mixed_precision = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
-        else:
-            mixed_precision = "no"
+        cuda = torch.cuda.is_available()
+        mixed_precision = mixed_precision_for(cuda, torch.cuda.get_device_capability() if cuda else None)
     return Accelerator(mixed_precision=mixed_precision, gradient_accumulation_steps=grad_accum_steps)
 
 

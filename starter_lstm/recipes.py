@@ -48,9 +48,10 @@ def epochs_for(n_train: int, profile) -> int:
 
 def train_and_test(splits, vocab: Vocab, profile, embeddings: str = "random", freeze: bool = False,
                    epochs: int | None = None, lr: float = 2e-3, progress: bool = True,
-                   max_seconds: float | None = None) -> dict:
+                   max_seconds: float | None = None, device=None) -> dict:
     """Train a fresh model on ``splits["train"]``, keep its best validation epoch, measure it on the test set.
 
+    Training and testing run on ``device`` (default ``course.get_device()``: the GPU when there is one).
     Returns ``{"model", "history", "test", "train_seconds", "samples_per_s", ...}``.
     """
     model = build_model(vocab, profile, embeddings, freeze)
@@ -62,9 +63,9 @@ def train_and_test(splits, vocab: Vocab, profile, embeddings: str = "random", fr
     epochs = epochs or epochs_for(len(datasets["train"]), profile)
     start = time.perf_counter()
     history = fit(model, train_loader, val_loader, epochs=epochs, lr=lr, progress=progress,
-                  max_seconds=max_seconds)
+                  max_seconds=max_seconds, device=device)
     train_seconds = time.perf_counter() - start
-    test = evaluate(model, test_loader, desc="test", progress=progress)
+    test = evaluate(model, test_loader, desc="test", progress=progress, device=device)
     return {"model": model, "history": history, "test": test, "test_accuracy": test["accuracy"],
             "train_seconds": train_seconds, "epochs": epochs, "n_train": len(datasets["train"]),
             "samples_per_s": sum(h["samples_per_s"] for h in history) / len(history),

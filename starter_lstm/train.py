@@ -1,4 +1,9 @@
-"""Training and evaluation: one step, one epoch, a whole fit with a per-epoch history."""
+"""Training and evaluation: one step, one epoch, a whole fit with a per-epoch history.
+
+Devices, the PyTorch way: the model and the batch must be on the same device. ``fit`` and ``evaluate`` put the
+model on ``device`` (default ``course.get_device()``: the GPU when there is one, else the CPU), and every
+batch follows it there (:func:`to_device`). The lengths stay on the CPU, where ``pack_padded_sequence`` wants them.
+"""
 from __future__ import annotations
 
 import copy
@@ -11,11 +16,27 @@ from torch import nn
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
+import course
+
+
+def to_device(batch, device):
+    """``(input_ids, lengths, labels)`` with the ids and labels on ``device``; the lengths stay on the CPU."""
+    input_ids, lengths, labels = batch
+    return input_ids.to(device), lengths, labels.to(device)
+
+
+def model_device(model: nn.Module) -> torch.device:
+    """Where the model's weights are."""
+    return next(model.parameters()).device
+
 
 def train_step(model: nn.Module, batch, optimizer: torch.optim.Optimizer, loss_fn: nn.Module,
-               max_grad_norm: float | None = 1.0) -> tuple[float, int]:
-    """One gradient step on one batch; returns the batch's loss (a Python float) and how many it got right."""
-    input_ids, lengths, labels = batch
+               max_grad_norm: float | None = 1.0, device=None) -> tuple[float, int]:
+    """One gradient step on one batch; returns the batch's loss (a Python float) and how many it got right.
+
+    The batch is moved to ``device`` (default: wherever the model is); the model itself is not moved here.
+    """
+    input_ids, lengths, labels = to_device(batch, device or model_device(model))
     model.train()  # dropout on
     optimizer.zero_grad()  # forget the previous step's gradients
     logits = model(input_ids, lengths)  # [B, 2]
@@ -30,18 +51,24 @@ def train_step(model: nn.Module, batch, optimizer: torch.optim.Optimizer, loss_f
 
 @torch.no_grad()
 def evaluate(model: nn.Module, loader: DataLoader, loss_fn: nn.Module | None = None,
-             desc: str = "evaluate", progress: bool = True) -> dict:
-    """Loss, accuracy, and the per-review labels, predictions and positive-class probabilities."""
+             desc: str = "evaluate", progress: bool = True, device=None) -> dict:
+    """Loss, accuracy, and the per-review labels, predictions and positive-class probabilities.
+
+    The model is put on ``device`` (default ``course.get_device()``) and stays there; the results are on the CPU.
+    """
+    device = torch.device(device) if device is not None else course.get_device()
     loss_fn = loss_fn or nn.CrossEntropyLoss()
+    model.to(device)
     model.eval()  # dropout off
     total_loss, n = 0.0, 0
     labels_all, probs_all, index_all = [], [], []
-    for input_ids, lengths, labels in tqdm(loader, desc=desc, leave=False, disable=not progress):
+    for batch in tqdm(loader, desc=desc, leave=False, disable=not progress):
+        input_ids, lengths, labels = to_device(batch, device)
         logits = model(input_ids, lengths)
         total_loss += loss_fn(logits, labels).item() * len(labels)
         n += len(labels)
-        labels_all.append(labels)
-        probs_all.append(torch.softmax(logits, dim=1)[:, 1])
+        labels_all.append(labels.cpu())
+        probs_all.append(torch.softmax(logits, dim=1)[:, 1].cpu())
     if n == 0:
         raise ValueError("cannot evaluate on an empty loader")
     labels = torch.cat(labels_all).numpy()
@@ -69,7 +96,7 @@ def _dataset_order(loader: DataLoader):
 
 def fit(model: nn.Module, train_loader: DataLoader, val_loader: DataLoader, epochs: int, lr: float = 2e-3,
         weight_decay: float = 0.0, max_grad_norm: float | None = 1.0, keep_best: bool = True,
-        progress: bool = True, max_seconds: float | None = None) -> list[dict]:
+        progress: bool = True, max_seconds: float | None = None, device=None) -> list[dict]:
     """Train for ``epochs`` epochs with Adam; after each, measure train and validation loss and accuracy.
 
     The train loss and accuracy of an epoch are averages over its batches, measured while training (with
@@ -77,14 +104,18 @@ def fit(model: nn.Module, train_loader: DataLoader, val_loader: DataLoader, epoc
     of the epoch. Returns the history: one dict per epoch (``epoch, train_loss, train_accuracy, val_loss, val_accuracy,
     seconds, samples_per_s``). With ``keep_best`` the model ends with the weights of its best validation epoch
     (early stopping in hindsight; the test set is never looked at). ``max_seconds`` is a training-time budget:
-    when it runs out, the current epoch stops early, is validated, and training ends.
+    when it runs out, the current epoch stops early, is validated, and training ends. The model is trained on
+    ``device`` (default ``course.get_device()``: the GPU when there is one) and stays there.
     """
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, not {epochs}")
-    # Speed on CPUs: gradients flowing back through hundreds of LSTM steps shrink towards "denormal" floats,
-    # which x86 CPUs process up to 10x slower. Rounding them to zero changes no result that matters.
-    # (A process-wide setting of this thread; it only affects numbers smaller than 1e-38.)
-    torch.set_flush_denormal(True)
+    device = torch.device(device) if device is not None else course.get_device()
+    model.to(device)  # before the optimiser is made: it holds the parameters where they will live
+    if device.type == "cpu":
+        # Speed on CPUs: gradients flowing back through hundreds of LSTM steps shrink towards "denormal" floats,
+        # which x86 CPUs process up to 10x slower. Rounding them to zero changes no result that matters.
+        # (A process-wide setting of this thread; it only affects numbers smaller than 1e-38.)
+        torch.set_flush_denormal(True)
     loss_fn = nn.CrossEntropyLoss()
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
@@ -94,7 +125,7 @@ def fit(model: nn.Module, train_loader: DataLoader, val_loader: DataLoader, epoc
         start, seen, losses, correct = time.perf_counter(), 0, 0.0, 0
         bar = tqdm(train_loader, desc=f"epoch {epoch}/{epochs}", leave=False, disable=not progress)
         for batch in bar:
-            loss, right = train_step(model, batch, optimizer, loss_fn, max_grad_norm)
+            loss, right = train_step(model, batch, optimizer, loss_fn, max_grad_norm, device)
             seen += len(batch[2])
             losses += loss * len(batch[2])
             correct += right
@@ -102,7 +133,7 @@ def fit(model: nn.Module, train_loader: DataLoader, val_loader: DataLoader, epoc
             if max_seconds is not None and time.perf_counter() - budget_start > max_seconds:
                 break
         seconds = time.perf_counter() - start
-        val = evaluate(model, val_loader, loss_fn, desc="validation", progress=progress)
+        val = evaluate(model, val_loader, loss_fn, desc="validation", progress=progress, device=device)
         row = {"epoch": epoch, "train_loss": losses / seen,
                "train_accuracy": correct / seen,
                "val_loss": val["loss"], "val_accuracy": val["accuracy"],

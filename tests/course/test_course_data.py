@@ -25,7 +25,14 @@ def test_imdb_subsets_are_balanced_like_imdb(imdb_ci):
 
 
 def test_validation_is_disjoint_from_train(imdb_ci):
-    assert not set(imdb_ci["train"]["text"]) & set(imdb_ci["validation"]["text"])
+    """Disjoint rows; a text in both must be one that IMDb's training split itself holds twice (it has a few
+    exact duplicate reviews)."""
+    from course import IMDB_ID, load_hub_dataset
+
+    shared = set(imdb_ci["train"]["text"]) & set(imdb_ci["validation"]["text"])
+    if shared:
+        counts = Counter(t for t in load_hub_dataset(IMDB_ID)["train"]["text"] if t in shared)
+        assert all(counts[t] >= 2 for t in shared), [t[:60] for t in shared if counts[t] < 2]
 
 
 def test_same_seed_same_subset_other_seed_other_subset(mirror, imdb_ci):

@@ -1,0 +1,80 @@
+"""Helpers for what a chapter shows about its results: glued figures, sentences computed from the run, callouts.
+
+- :func:`glue` stores a figure under a name (myst-nb's ``glue``), so the book and the tests can check it;
+- :func:`say` shows a sentence made from the run's numbers (Markdown, rendered in the book, Jupyter and Colab);
+- :func:`reference_callout` shows the reference figures of committed runs (:mod:`course.reference`) in a box;
+- :func:`bootstrap_interval` says how far a test-set accuracy could move by chance at this size.
+"""
+from __future__ import annotations
+
+import html
+
+import numpy as np
+
+from .reference import Figure
+
+
+def glue(name: str, value) -> None:
+    """Glue ``value`` under ``name`` without showing it. Uses myst-nb where it is installed (the book build); else
+    the same output (a display with ``scrapbook`` metadata, what myst-nb writes), so Colab needs no myst-nb."""
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:
+        from IPython.core.formatters import format_display_data
+        from IPython.display import display
+
+        bundle, metadata = format_display_data(value)
+        metadata["scrapbook"] = {"name": name, "mime_prefix": "application/papermill.record/"}
+        display({"application/papermill.record/" + k: v for k, v in bundle.items()}, raw=True, metadata=metadata)
+        return
+    myst_glue(name, value, display=False)
+
+
+def say(markdown: str) -> None:
+    """Show a sentence computed from the run (its numbers and its direction come from variables, never typed)."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(markdown))
+
+
+def bootstrap_interval(correct, n_boot: int = 2000, seed: int = 0, level: float = 0.95) -> tuple[float, float]:
+    """A bootstrap interval for accuracy: resample the test set's right/wrong answers with replacement."""
+    correct = np.asarray(correct, dtype=float)
+    rng = np.random.default_rng(seed)
+    means = rng.choice(correct, size=(n_boot, correct.size), replace=True).mean(axis=1)
+    low, high = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
+    return float(low), float(high)
+
+
+def paired_bootstrap_difference(correct_a, correct_b, n_boot: int = 2000, seed: int = 0,
+                                level: float = 0.95) -> tuple[float, float, float]:
+    """(difference, low, high): accuracy of A minus B on the same test examples, with a paired bootstrap interval."""
+    a, b = np.asarray(correct_a, dtype=float), np.asarray(correct_b, dtype=float)
+    diff = a - b
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, diff.size, size=(n_boot, diff.size))
+    means = diff[idx].mean(axis=1)
+    low, high = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
+    return float(diff.mean()), float(low), float(high)
+
+
+def reference_callout(title: str, rows: list[tuple[str, Figure, str]], note: str = "") -> None:
+    """A box of reference figures: each row is (what, figure, format such as ".3f" or "+.1%"), with its provenance.
+    HTML, so that it reads the same in the book and in Colab; plain text for a terminal."""
+    from IPython.display import display
+
+    sources = []
+    for _, fig, _ in rows:
+        if fig.provenance() not in sources:
+            sources.append(fig.provenance())
+    items = "".join(f"<li>{html.escape(what)}: <b>{format(fig.value, fmt)}</b> "
+                    f"<sup>[{sources.index(fig.provenance()) + 1}]</sup></li>" for what, fig, fmt in rows)
+    refs = "".join(f"<li>[{i + 1}] {html.escape(s)}</li>" for i, s in enumerate(sources))
+    box = ("<div style='border-left:4px solid #0b5cad;background:#f3f7fc;padding:0.6em 1em;margin:0.5em 0'>"
+           f"<p style='margin:0 0 0.3em 0'><b>Reference results: {html.escape(title)}</b></p>"
+           f"<ul style='margin:0.2em 0'>{items}</ul>"
+           + (f"<p style='margin:0.3em 0'>{html.escape(note)}</p>" if note else "")
+           + f"<ul style='font-size:85%;list-style:none;padding-left:0;margin:0.3em 0 0 0'>{refs}</ul></div>")
+    text = (f"Reference results: {title}\n" + "".join(f"  {what}: {format(fig.value, fmt)}\n" for what, fig, fmt in rows)
+            + (f"  {note}\n" if note else "") + "".join(f"  [{i + 1}] {s}\n" for i, s in enumerate(sources)))
+    display({"text/html": box, "text/plain": text}, raw=True)

@@ -1,0 +1,60 @@
+"""Reference figures come from committed result files, with provenance; every figure a chapter names exists."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from course import reference
+from course.book import bootstrap_interval, paired_bootstrap_difference
+
+ROOT = Path(__file__).resolve().parents[2]
+FIGURE_CALL = re.compile(r"""figure\(\s*["']([^"']+)["']\s*,\s*["']([^"']+)["']\s*\)""")
+
+
+def test_figure_carries_its_provenance():
+    fig = reference.figure("part2_quality_2026-11-23.json", "imdb.stage2_test_accuracy")
+    assert fig.value == pytest.approx(0.8944) and fig.profile == "quick" and fig.date == "2026-11-23"
+    assert fig.commit and "2-core" in fig.machine and fig.file in fig.provenance()
+    curve = reference.figure("part2_quality_2026-11-23.json", "sst2.curve.3.test_accuracy")
+    assert curve.value == pytest.approx(0.8498)
+
+
+def test_unknown_files_and_figures_fail_clearly():
+    with pytest.raises(reference.ReferenceError, match="no result file"):
+        reference.figure("nothing_2020-01-01.json", "x")
+    with pytest.raises(reference.ReferenceError, match="holds no figure"):
+        reference.figure("part2_quality_2026-11-23.json", "imdb.stage3_test_accuracy")
+    with pytest.raises(reference.ReferenceError, match="not a number"):
+        reference.figure("part2_quality_2026-11-23.json", "profile")
+
+
+def test_every_result_file_has_provenance():
+    files = {p.name for p in reference.results_dir().glob("*.json")} - {reference.PROVENANCE}
+    listed = set(json.loads((reference.results_dir() / reference.PROVENANCE).read_text())["files"])
+    assert files == listed, (files - listed, listed - files)
+
+
+def test_every_figure_a_chapter_names_is_in_a_result_file():
+    named = []
+    for nb in sorted((ROOT / "chapters").rglob("*.ipynb")):
+        for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] == "code":
+                named += [(nb.name, f, k) for f, k in FIGURE_CALL.findall("".join(cell["source"]))]
+    for chapter, file, key in named:
+        reference.figure(file, key)  # raises ReferenceError naming the file and the key
+    assert len(named) >= 1 or not named  # chapters may name none yet; each one named must resolve
+
+
+def test_bootstrap_intervals():
+    rng = np.random.default_rng(1)
+    correct = rng.random(400) < 0.8
+    low, high = bootstrap_interval(correct)
+    assert low < correct.mean() < high and 0.03 < high - low < 0.12  # about +-4 points at n=400
+    same = paired_bootstrap_difference(correct, correct)
+    assert same == (0.0, 0.0, 0.0)
+    better = paired_bootstrap_difference(np.ones(400), correct)
+    assert better[0] == pytest.approx(1 - correct.mean()) and better[1] > 0
