@@ -4,7 +4,7 @@ It knows nothing of LSTMs or RoBERTa and imports no other course package (ARCHIT
 """
 from .chapter import start_chapter
 from .data import IMDB_ID, IMDB_LABELS, SST2_ID, label_names, load_imdb, load_sst2, stratified_subset
-from .paths import ARTIFACTS_ENV, REPO_ROOT, artifacts_dir, artifacts_root, portable_name
+from .paths import ARTIFACTS_ENV, KEEP_HINT, REPO_ROOT, artifacts_dir, artifacts_root, portable_name
 from .profiles import PROFILES, Profile, get_profile
 from .runtime import describe_device, get_device, seed_everything
 from .sources import (
@@ -19,7 +19,7 @@ from .sources import (
 )
 
 __all__ = [
-    "ARTIFACTS_ENV", "IMDB_ID", "IMDB_LABELS", "REPO_ROOT", "MIRROR_ENV", "PROFILES", "Profile", "Resolved", "SST2_ID", "SourceNotFoundError",
+    "ARTIFACTS_ENV", "KEEP_HINT", "IMDB_ID", "IMDB_LABELS", "REPO_ROOT", "MIRROR_ENV", "PROFILES", "Profile", "Resolved", "SST2_ID", "SourceNotFoundError",
     "artifacts_dir", "artifacts_root", "describe_device", "from_pretrained", "get_device", "get_profile", "label_names", "load_hub_dataset",
     "load_imdb", "portable_name", "load_sst2", "resolve", "resolve_dataset", "resolve_model", "seed_everything",
     "start_chapter", "stratified_subset",

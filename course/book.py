@@ -58,6 +58,21 @@ def paired_bootstrap_difference(correct_a, correct_b, n_boot: int = 2000, seed: 
     return float(diff.mean()), float(low), float(high)
 
 
+def ci_notice(profile) -> None:
+    """The callout at the top of a page built in the small ``ci`` profile: what ran, and what it can and cannot show."""
+    from IPython.display import display
+
+    n_train = "all" if profile.n_train is None else f"{profile.n_train:,}"
+    text = (f"This page ran in the ci profile: the LSTM trained on {n_train} IMDb reviews, the transformer on "
+            f"{profile.tf_n_train:,} (the stand-in encoder {profile.model_id}), and each model was tested on "
+            f"{profile.n_test:,} reviews, on a 2-core CPU. Its numbers show that the code works and what it learns "
+            "at this size; small test sets are noisy, so each result says how uncertain it is. What the same code "
+            "reaches on real data is in the boxes titled 'Reference results' (the quick profile's committed runs).")
+    box = ("<div style='border-left:4px solid #b26b00;background:#fff8ec;padding:0.6em 1em;margin:0.5em 0'>"
+           f"<b>Built in the ci profile.</b> {html.escape(text)}</div>")
+    display({"text/html": box, "text/plain": text}, raw=True)
+
+
 def reference_callout(title: str, rows: list[tuple[str, Figure, str]], note: str = "") -> None:
     """A box of reference figures: each row is (what, figure, format such as ".3f" or "+.1%"), with its provenance.
     HTML, so that it reads the same in the book and in Colab; plain text for a terminal."""

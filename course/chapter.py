@@ -39,5 +39,9 @@ def start_chapter(profile_name: str | None = None, chapter: str | None = None) -
         text = describe(chapter, profile, device.type, name)
         if text:
             print(text)
+    if profile.name == "ci":
+        from .book import ci_notice
+
+        ci_notice(profile)
     seed_everything(profile.seed)
     return profile

@@ -97,7 +97,8 @@ CHAPTERS: dict[str, Chapter] = {
         "trains the LSTM on {n_train} IMDb reviews ({lstm_epochs_text}, up to {lstm_max_tokens} tokens each), "
         "then tests it on {n_test}",
         {
-            "ci": Estimate((0, 1), MEASURED, CI_SMALL),
+            "ci": Estimate((1, 2), COMPUTED, "8 epochs x 5,000 reviews of 128 tokens: 60 s of training measured "
+                           "for the same sizes on the course's CPU on 2026-11-30 (a shared machine), plus loading"),
             "quick": Estimate((20, 30), COMPUTED, f"6 epochs x 24,000 reviews at {LSTM_SPEED} = 19-28 min, "
                               "plus testing 25,000 reviews"),
             "colab": Estimate((2, 4), COMPUTED, "on a GPU the LSTM is bound by its ~240 sequential steps: 2,250 "
@@ -112,7 +113,8 @@ CHAPTERS: dict[str, Chapter] = {
         "trains {n_lstm_models} LSTMs (random, GloVe and frozen GloVe embeddings on {curve} training reviews), each "
         "tested on {n_test} reviews",
         {
-            "ci": Estimate((0, 1), MEASURED, CI_SMALL),
+            "ci": Estimate((1, 3), COMPUTED, "9 LSTMs on 100 to 1,600 reviews for 8 to 15 epochs: 2-25 s each, measured "
+                           "for the same sizes on the course's CPU on 2026-11-30 (a shared machine)"),
             "quick": Estimate((90, 130), COMPUTED, "601,500 reviews of training at the measured 100-150 reviews/s "
                               "of 50-number embeddings (benchmarks/README.md, 2026-11-23) = 67-100 min, plus "
                               "validation, 12 test passes over 25,000 reviews and encoding them (~25 min)"),
@@ -147,7 +149,9 @@ CHAPTERS: dict[str, Chapter] = {
         "fine-tunes the top 2 layers, then the whole encoder, on {tf_n_train} reviews ({finetune_epochs_text} each, "
         "window {max_length} tokens), and tests each on {n_test} reviews",
         {
-            "ci": Estimate((2, 2), MEASURED, f"127 s in {CI_RUN}", before=(0, 2)),
+            "ci": Estimate((2, 4), COMPUTED, "three variants on 600 reviews: the full fine-tune of 2 epochs took 525 s "
+                           "on the course's CPU shared with three other jobs on 2026-11-30, so about 2-3 min alone",
+                           before=(0, 2)),
             "quick": Estimate((55, 70), COMPUTED, "the full fine-tune measured in benchmarks/part2_quality.py (36.2 "
                               "min with its 25,000-review test pass, 2026-11-23) plus the top-2-layers variant "
                               "(about 0.55 of that training, the same 14-min test pass)", before=(30, 35)),
@@ -161,7 +165,7 @@ CHAPTERS: dict[str, Chapter] = {
     "04_imdb_to_sst2": Chapter(
         "tests the IMDb model on SST-2, then fine-tunes it and a fresh model on {sst2_curve} SST-2 sentences",
         {
-            "ci": Estimate((0, 2), MEASURED, CI_REST, before=(0, 4)),
+            "ci": Estimate((0, 2), MEASURED, CI_REST, before=(2, 5)),
             "quick": Estimate((5, 10), COMPUTED, "the SST-2 fine-tunes measured in benchmarks/part2_quality.py "
                               "(2.9 min, 2026-11-23) twice (two starting points), plus tokenizing",
                               before=(65, 70)),
@@ -175,7 +179,7 @@ CHAPTERS: dict[str, Chapter] = {
     "05_new_label_neutral": Chapter(
         "fine-tunes two 3-class models on {tweet_n_train} tweets and tests them on {tweet_n_test}",
         {
-            "ci": Estimate((2, 2), MEASURED, f"123 s in {CI_RUN}", before=(0, 4)),
+            "ci": Estimate((2, 2), MEASURED, f"123 s in {CI_RUN}", before=(2, 5)),
             "quick": Estimate((5, 10), COMPUTED, "2 x 3,000 tweets of ~33 tokens at the stand-in's fine-tuning speed "
                               "measured in benchmarks/part2_quality.py (~800 tokens/s, 2026-11-23), plus evaluation",
                               before=(65, 70)),
@@ -185,12 +189,35 @@ CHAPTERS: dict[str, Chapter] = {
                              "4,000 optimiser batches = 2 min", before=(10, 20)),
         },
         needs="chapter 03's fine-tuned model (made with stage 1)"),
+    "06_why_transfer_pays": Chapter(
+        "tests Part 1's LSTM and the stage-1 and stage-2 models, untouched, on {n_test} IMDb test reviews, SST-2's "
+        "test sentences and {tweet_n_test} tweets (no training)",
+        {
+            "ci": Estimate((2, 2), MEASURED, "126 s for the whole page with the three checkpoints present, on "
+                           "2026-11-30 on a shared machine (load average 5-6 on its 2 cores); making the three "
+                           "checkpoints first took about 18 min there (the LSTM 13, stage 1 1, stage 2 3), about 1 + "
+                           "4 min on a machine to itself by the ci figures of chapters 03 and 04", before=(1, 5)),
+            "quick": Estimate((30, 40), COMPUTED, "2 transformer passes over 25,000 test reviews at the stand-in's "
+                              "measured 14 min per pass (benchmarks/part2_quality.py, 2026-11-23) = 28 min, plus the "
+                              "LSTM's pass, 872 SST-2 sentences, 2,000 tweets and tokenizing; first, when missing, "
+                              "the LSTM (chapter 03: 20-30 min) and stages 1 and 2 (as for chapter 04: 65-70 min)",
+                              before=(85, 100)),
+            "colab": Estimate((1, 3), COMPUTED, f"2 x (5,000 reviews x 220 tokens + 5,872 short texts x ~30 tokens) x "
+                              f"0.25 GFLOP at {T4_RATE} = under a minute of GPU time, plus tokenizing and loading; "
+                              "first, when missing, the LSTM (chapter 03: 2-4 min) and stages 1 and 2 (as for chapter "
+                              "04: 5-10 min)", before=(7, 14)),
+            "full": Estimate((3, 6), COMPUTED, f"2 x (25,000 reviews x 290 tokens + 5,872 short texts x ~30 tokens) x "
+                             f"0.25 GFLOP at {L4_RATE} = 2 min, plus tokenizing 25,000 reviews on the CPU; first, "
+                             "when missing, the LSTM (chapter 03: 2-4 min) and stages 1 and 2 (as for chapter 04: "
+                             "10-20 min)", before=(12, 24)),
+        },
+        needs="one of the three models (Part 1's LSTM, Part 2's stage 1 or stage 2)"),
     # Part 3 -------------------------------------------------------------------------------------------------
     "01_shrink_and_export": Chapter(
         "exports the Part 2 model to ONNX and makes three int8 versions of it, each compared with fp32 on 120 IMDb "
         "reviews (ONNX Runtime, on the CPU)",
         {
-            "ci": Estimate((2, 2), MEASURED, f"113 s in {CI_RUN}", before=(0, 4)),
+            "ci": Estimate((2, 2), MEASURED, f"113 s in {CI_RUN}", before=(2, 5)),
             "quick": Estimate((2, 6), COMPUTED, "the ci run's 113 s (2026-11-23) with a window twice as long",
                               before=(65, 70)),
             "colab": Estimate((8, 14), COMPUTED, "on the CPU, 120 reviews of 256 tokens through fp32 and int8 three "

@@ -14,6 +14,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS_ENV = "COURSE_ARTIFACTS"
 
 
+KEEP_HINT = ("To keep checkpoints from one chapter to the next (a fresh Colab runtime has none), set COURSE_ARTIFACTS "
+             "to a lasting folder, such as Google Drive: see the set-up cell.")
+
+
 def in_checkout() -> bool:
     """True when the packages run from a clone of the repository, False when installed into site-packages."""
     return (REPO_ROOT / "_config.yml").is_file()

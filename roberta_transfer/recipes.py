@@ -30,8 +30,7 @@ IMDB_LABELS = list(course.IMDB_LABELS)
 HEAD_LR = 1e-3  # the head alone, on fixed features, learns fast with a large learning rate
 TOP_K = 2  # layers unfrozen in the "top layers" variant
 FEATURES = "features.safetensors"
-KEEP_HINT = ("To keep checkpoints from one chapter to the next (a fresh Colab runtime has none), set COURSE_ARTIFACTS "
-             "to a lasting folder, such as Google Drive: see the set-up cell.")
+KEEP_HINT = course.KEEP_HINT
 
 
 def artifacts_dir(profile) -> Path:
@@ -44,7 +43,8 @@ def stage_dir(profile, stage: str) -> Path:
 
 def data_signature(profile) -> dict:
     """What a cached checkpoint was made from; a mismatch means it must be rebuilt."""
-    return {"model_id": profile.model_id, "max_length": profile.max_length, "tf_n_train": profile.tf_n_train,
+    return {"model_id": profile.model_id, "max_length": profile.max_length, "n_train": profile.n_train,
+            "tf_n_train": profile.tf_n_train,
             "n_val": profile.n_val, "n_test": profile.n_test, "seed": profile.seed}
 
 

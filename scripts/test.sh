@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Run every test on a fresh machine:
-#   1. the unit tests of the packages (pytest tests/);
-#   2. every chapter executed top to bottom in a fresh kernel in the `ci` profile (nbmake), on a copy of the book;
-#   3. the book built from those executed chapters with `jupyter-book build -W`, then checked.
+#   1. the unit tests of the packages (pytest tests/), in .venv (requirements.txt's pinned versions);
+#   2. .venv-colab, an environment like Google Colab's runtime (colab/README.md), built by scripts/colab_env.sh,
+#      which also checks that the chapters' set-up cell installs the course there without replacing any package;
+#   3. the unit tests again, in .venv-colab (Colab's versions of transformers, datasets, numpy, ...);
+#   4. every chapter executed top to bottom in a fresh kernel in the `ci` profile (nbmake), on a copy of the book,
+#      in .venv-colab as on Colab: a stand-in google.colab imported at kernel start, the course imported from the
+#      package the set-up cell installed (never from this checkout);
+#   5. the book built (in .venv) from those executed chapters with `jupyter-book build -W`, then checked.
 # Needs COURSE_MIRROR (the offline mirror) unless the Hugging Face Hub is reachable.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,25 +15,55 @@ root=$PWD
 if [ -n "${COURSE_MIRROR:-}" ]; then
   export COURSE_MIRROR=$(cd "$COURSE_MIRROR" && pwd)
 fi
-export COURSE_PROFILE=ci HF_HUB_OFFLINE=${HF_HUB_OFFLINE:-1} PYTHONPATH=$root
+export COURSE_PROFILE=ci HF_HUB_OFFLINE=${HF_HUB_OFFLINE:-1}
 scripts/install_system_deps.sh
 scripts/setup_env.sh
 PY=$root/.venv/bin/python
-export PATH="$root/.venv/bin:$PATH"
+CPY=$root/.venv-colab/bin/python
+system_path=$PATH
+# The course's own environment: its packages from this checkout.
+in_venv() { PYTHONPATH=$root PATH="$root/.venv/bin:$system_path" "$@"; }
 t0=$(date +%s)
+ts=$t0
+took() { echo "-- $1 took $(( $(date +%s) - ts )) s"; ts=$(date +%s); }
 
-echo "== 1/3 unit tests"
-$PY -m pytest tests -p no:cacheprovider
+echo "== 1/5 unit tests, in .venv"
+in_venv "$PY" -m pytest tests -p no:cacheprovider
+took "1/5"
 
-echo "== 2/3 chapters, executed in the ci profile"
+echo "== 2/5 the Colab-like environment .venv-colab, and the set-up cell's install checked in it"
+scripts/colab_env.sh
+took "2/5"
+
+echo "== 3/5 unit tests, in .venv-colab"
+# With the stand-in google.colab importable (not imported); `python -m pytest` puts this checkout first on the path,
+# so these are the checkout's packages against Colab's library versions.
+PYTHONPATH=$root/scripts/colab_stub PATH="$root/.venv-colab/bin:$system_path" "$CPY" -m pytest tests -p no:cacheprovider
+took "3/5"
+
+echo "== 4/5 chapters, executed in the ci profile, in .venv-colab as on Colab"
 work=$(mktemp -d "${TMPDIR:-/tmp}/course-book.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cp -r _config.yml _toc.yml book chapters "$work/"
-$PY -m pytest -p no:cacheprovider --nbmake --nbmake-timeout=900 --overwrite --durations=0 "$work/chapters"
+# Colab's kernel imports google.colab when it starts: here an IPython startup file imports the stand-in.
+mkdir -p "$work/ipython/profile_default/startup"
+echo "import google.colab  # the course's stand-in (scripts/colab_stub), imported at start as Colab's kernel does" \
+  > "$work/ipython/profile_default/startup/00-colab.py"
+# Not the repository on PYTHONPATH: the chapters import the package the set-up cell installed. nbmake starts the
+# notebooks' `python3` kernel with the Python that runs pytest (.venv-colab's). Checkpoints go to one folder that all
+# chapters share, as they share /content (or a mounted Drive) on Colab.
+in_colab() { PYTHONPATH=$root/scripts/colab_stub IPYTHONDIR=$work/ipython PATH="$root/.venv-colab/bin:$system_path" \
+               COURSE_ARTIFACTS=$work/artifacts "$@"; }
+(cd "$work" && in_colab "$CPY" "$root/scripts/check_colab_install.py" kernel 2>&1 | grep -v "running over TCP without encryption")
+(cd "$work" && in_colab "$CPY" -m pytest -p no:cacheprovider -ra --nbmake --nbmake-timeout=900 --overwrite --durations=0 \
+   chapters)
+took "4/5"
 
-echo "== 3/3 the book, from the executed chapters"
+echo "== 5/5 the book, from the executed chapters, in .venv"
 sed -i 's/^  execute_notebooks: cache$/  execute_notebooks: "off"/' "$work/_config.yml"
 grep -q 'execute_notebooks: "off"' "$work/_config.yml"
-jupyter-book build -W --keep-going "$work" > "$work/build.log" 2>&1 || { tail -40 "$work/build.log"; exit 1; }
-$PY scripts/check_built_book.py "$work/_build/html"
+in_venv jupyter-book build -W --keep-going "$work" > "$work/build.log" 2>&1 || { tail -40 "$work/build.log"; exit 1; }
+in_venv "$PY" scripts/check_built_book.py "$work/_build/html"
+in_venv "$PY" scripts/check_lessons.py "$work/chapters"
+took "5/5"
 echo "all tests passed in $(( $(date +%s) - t0 )) s"

@@ -1,11 +1,20 @@
-"""The recipes the chapters and the benchmark share: data -> vocabulary -> model -> fit -> test."""
+"""The recipes the chapters and the benchmark share: data -> vocabulary -> model -> fit -> test.
+
+:func:`ensure_lstm` produces chapter 03's checkpoint, with chapter 03's code, when a later chapter needs it and it
+is missing (``artifacts/<profile>/part1/lstm``; ``$COURSE_ARTIFACTS`` moves the root).
+"""
 from __future__ import annotations
 
+import json
 import math
 import time
+from pathlib import Path
 
 import torch
 
+import course
+
+from .checkpoint import CONFIG, VOCAB, WEIGHTS, save_checkpoint
 from .data import ReviewDataset, make_loader
 from .glove import GLOVE_DIM, glove_matrix
 from .model import LSTMClassifier, LSTMConfig
@@ -70,3 +79,74 @@ def train_and_test(splits, vocab: Vocab, profile, embeddings: str = "random", fr
             "train_seconds": train_seconds, "epochs": epochs, "n_train": len(datasets["train"]),
             "samples_per_s": sum(h["samples_per_s"] for h in history) / len(history),
             "embeddings": embeddings, "freeze": freeze, "glove_coverage": model.glove_coverage}
+
+
+# --- chapter 03's checkpoint, for the chapters that need it -----------------------------------------------
+
+LSTM_LR = 2e-3  # chapter 03's learning rate (Adam)
+KEEP_HINT = course.KEEP_HINT
+
+
+def lstm_dir(profile) -> Path:
+    """Where chapter 03 saves its LSTM: ``artifacts/<profile>/part1/lstm``."""
+    return course.artifacts_dir(profile, "part1") / "lstm"
+
+
+def data_signature(profile) -> dict:
+    """What an LSTM checkpoint was made from (data, window, sizes, seed); a mismatch means it must be rebuilt."""
+    return {"n_train": profile.n_train, "n_val": profile.n_val, "n_test": profile.n_test, "seed": profile.seed,
+            "max_tokens": profile.lstm_max_tokens, "head_tokens": profile.lstm_head_tokens,
+            "vocab_size": profile.lstm_vocab_size, "embed_dim": profile.lstm_embed_dim, "hidden": profile.lstm_hidden,
+            "epochs": profile.lstm_epochs, "batch_size": profile.lstm_batch_size, "lr": LSTM_LR}
+
+
+def is_current(directory, profile) -> bool:
+    """True when ``directory`` holds a complete LSTM checkpoint made for ``profile``'s data and sizes."""
+    directory = Path(directory)
+    if not all((directory / name).is_file() for name in (WEIGHTS, VOCAB, CONFIG)):
+        return False
+    try:
+        config = json.loads((directory / CONFIG).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(config, dict) and config.get("data") == json.loads(json.dumps(data_signature(profile)))
+
+
+def train_lstm_checkpoint(profile, directory=None, progress: bool = True) -> dict:
+    """Chapter 03 end to end: vocabulary, model, ``fit`` on the profile's IMDb data, test, save the checkpoint to
+    ``directory`` (default :func:`lstm_dir`) with its data signature. Returns the checkpoint's metrics."""
+    directory = Path(directory or lstm_dir(profile))
+    course.seed_everything(profile.seed)
+    imdb = course.load_imdb(profile)
+    vocab = build_vocab(imdb["train"], profile)
+    data = {name: ReviewDataset.from_hf(split, vocab, profile.lstm_max_tokens, profile.lstm_head_tokens)
+            for name, split in imdb.items()}
+    train_loader = make_loader(data["train"], profile.lstm_batch_size, shuffle=True, seed=profile.seed)
+    val_loader = make_loader(data["validation"], 256, shuffle=False)
+    test_loader = make_loader(data["test"], 256, shuffle=False)
+    model = build_model(vocab, profile)
+    device = course.get_device()
+    start = time.perf_counter()
+    history = fit(model, train_loader, val_loader, epochs=profile.lstm_epochs, lr=LSTM_LR, progress=progress,
+                  device=device)
+    train_seconds = time.perf_counter() - start
+    test = evaluate(model, test_loader, desc="test", progress=progress, device=device)
+    metrics = {"test_accuracy": test["accuracy"], "n_test": len(data["test"]), "n_train": len(data["train"]),
+               "best_val_accuracy": max(h["val_accuracy"] for h in history), "train_seconds": round(train_seconds, 1)}
+    save_checkpoint(directory, model.cpu(), vocab, {"max_tokens": profile.lstm_max_tokens,
+                                                    "head_tokens": profile.lstm_head_tokens, "profile": profile.name,
+                                                    "data": data_signature(profile), "metrics": metrics})
+    return metrics
+
+
+def ensure_lstm(profile, progress: bool = True) -> Path:
+    """Chapter 03's LSTM checkpoint folder for ``profile``; trains and saves it first, with chapter 03's code, when
+    it is missing or was made for other data or sizes (its ``config.json`` records them under ``data``)."""
+    directory = lstm_dir(profile)
+    if not is_current(directory, profile):
+        n_train = "all the" if profile.n_train is None else f"{profile.n_train:,}"
+        print(f"No current LSTM checkpoint in {directory}: training it now, with the code of Part 1's chapter 03 "
+              f"({n_train} training reviews, {profile.lstm_epochs} epochs; its time is in the estimate printed at "
+              f"the top). {KEEP_HINT}")
+        train_lstm_checkpoint(profile, directory, progress=progress)
+    return directory

@@ -90,7 +90,7 @@ def test_start_chapter_prints_the_estimate_only_for_a_known_chapter(monkeypatch,
     assert "Chapter " not in capsys.readouterr().out
     course.start_chapter("ci", chapter="03_lstm")
     out = capsys.readouterr().out
-    assert "Profile 'ci'" in out and "Chapter 03_lstm: trains the LSTM" in out and "Measured: " in out
+    assert "Profile 'ci'" in out and "Chapter 03_lstm: trains the LSTM" in out and "Computed, not measured: " in out
     monkeypatch.setenv("JPY_SESSION_NAME", "chapters/part2_roberta_transfer/03_stage2_transfer_finetune.ipynb")
     course.start_chapter("ci")
     assert "Chapter 03_stage2_transfer_finetune: fine-tunes" in capsys.readouterr().out
