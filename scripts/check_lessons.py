@@ -44,7 +44,8 @@ def profile_of(notebook: Path) -> str | None:
     return None
 
 
-def check(chapters: Path) -> list[str]:
+def check(chapters: Path, report: dict | None = None) -> list[str]:
+    """Problems found (empty when all is well); ``report``, if given, receives every glued figure by name."""
     problems, values, profiles = [], {}, set()
     for rel, names in GLUED.items():
         nb = chapters / rel
@@ -55,6 +56,8 @@ def check(chapters: Path) -> list[str]:
         profiles.add(profile_of(nb))
         problems += [f"{rel}: glues no figure named {name!r}" for name in names if name not in got]
         values.update(got)
+    if report is not None:
+        report.update(values)
     if profiles == {"ci"} and not problems:  # the lessons the ci build must show (issue: the book's real numbers)
         if values["lstm_test_accuracy"] < 0.70:
             problems.append(f"the LSTM page shows {values['lstm_test_accuracy']:.3f}: not clearly above chance (< 0.70)")
@@ -67,7 +70,9 @@ def check(chapters: Path) -> list[str]:
 
 def main() -> int:
     chapters = Path(sys.argv[1])
-    problems = check(chapters)
+    figures: dict[str, float] = {}
+    problems = check(chapters, figures)
+    print("glued:", ", ".join(f"{name} {value:g}" for name, value in sorted(figures.items())))
     for p in problems:
         print("lesson check:", p)
     n = sum(len(v) for v in GLUED.values())
