@@ -75,16 +75,9 @@ def tweet_sample(profile):
 def lead_grows(correct: dict, a: str, b: str, ood: str, n_boot: int = 2000, seed: int = 0) -> tuple[float, float, float]:
     """How much larger A's lead over B is on ``ood`` than on IMDb (= B's fall minus A's fall), with a 95% bootstrap
     interval: each test set resampled on its own, A and B paired within it (the chapter's computation)."""
-    import numpy as np
+    from course.book import lead_change
 
-    rng = np.random.default_rng(seed)
-    boot, point = {}, {}
-    for name in (IMDB, ood):
-        d = correct[a, name].astype(float) - correct[b, name].astype(float)
-        boot[name] = d[rng.integers(0, d.size, (n_boot, d.size))].mean(1)
-        point[name] = d.mean()
-    low, high = np.quantile(boot[ood] - boot[IMDB], [0.025, 0.975])
-    return float(point[ood] - point[IMDB]), float(low), float(high)
+    return lead_change(correct[a, IMDB], correct[b, IMDB], correct[a, ood], correct[b, ood], n_boot, seed)
 
 
 def main(argv=None) -> dict:

@@ -73,6 +73,21 @@ def ci_notice(profile) -> None:
     display({"text/html": box, "text/plain": text}, raw=True)
 
 
+def lead_change(a_home, b_home, a_away, b_away, n_boot: int = 2000, seed: int = 0,
+                level: float = 0.95) -> tuple[float, float, float]:
+    """(change, low, high): how much larger model A's lead over model B is on a second test set ("away") than on the
+    first ("home"), i.e. B's fall minus A's fall, with a bootstrap interval. Each test set is resampled on its own,
+    A and B paired within it. Arguments: right/wrong per example of each model on each set."""
+    rng = np.random.default_rng(seed)
+    boot, point = [], []
+    for a, b in ((a_home, b_home), (a_away, b_away)):
+        d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+        boot.append(d[rng.integers(0, d.size, (n_boot, d.size))].mean(1))
+        point.append(d.mean())
+    low, high = np.quantile(boot[1] - boot[0], [(1 - level) / 2, (1 + level) / 2])
+    return float(point[1] - point[0]), float(low), float(high)
+
+
 def reference_callout(title: str, rows: list[tuple[str, Figure, str]], note: str = "") -> None:
     """A box of reference figures: each row is (what, figure, format such as ".3f" or "+.1%"), with its provenance.
     HTML, so that it reads the same in the book and in Colab; plain text for a terminal."""

@@ -58,3 +58,15 @@ def test_bootstrap_intervals():
     assert same == (0.0, 0.0, 0.0)
     better = paired_bootstrap_difference(np.ones(400), correct)
     assert better[0] == pytest.approx(1 - correct.mean()) and better[1] > 0
+
+
+def test_lead_change_is_the_difference_of_paired_differences():
+    from course.book import lead_change
+
+    rng = np.random.default_rng(3)
+    a_home, b_home = rng.random(300) < 0.8, rng.random(300) < 0.8
+    a_away, b_away = rng.random(200) < 0.75, rng.random(200) < 0.55
+    change, low, high = lead_change(a_home, b_home, a_away, b_away)
+    expected = (a_away.mean() - b_away.mean()) - (a_home.mean() - b_home.mean())
+    assert change == pytest.approx(expected) and low < change < high
+    assert lead_change(a_home, a_home, a_away, a_away) == (0.0, 0.0, 0.0)
