@@ -3,7 +3,8 @@
 - :func:`glue` stores a figure under a name (myst-nb's ``glue``), so the book and the tests can check it;
 - :func:`say` shows a sentence made from the run's numbers (Markdown, rendered in the book, Jupyter and Colab);
 - :func:`reference_callout` shows the reference figures of committed runs (:mod:`course.reference`) in a box;
-- :func:`bootstrap_interval` says how far a test-set accuracy could move by chance at this size.
+- :func:`bootstrap_interval` says how far a test-set accuracy could move by chance at this size;
+- :func:`chapter_times` shows how long a chapter takes in every profile (from :mod:`course.estimates`).
 """
 from __future__ import annotations
 
@@ -107,4 +108,26 @@ def reference_callout(title: str, rows: list[tuple[str, Figure, str]], note: str
            + f"<ul style='font-size:85%;list-style:none;padding-left:0;margin:0.3em 0 0 0'>{refs}</ul></div>")
     text = (f"Reference results: {title}\n" + "".join(f"  {what}: {format(fig.value, fmt)}\n" for what, fig, fmt in rows)
             + (f"  {note}\n" if note else "") + "".join(f"  [{i + 1}] {s}\n" for i, s in enumerate(sources)))
+    display({"text/html": box, "text/plain": text}, raw=True)
+
+
+def chapter_times(chapter: str) -> None:
+    """A small table: how long ``chapter`` takes in each profile, and on what hardware, with whether each figure
+    was measured or computed (the figures :func:`course.start_chapter` prints for the current profile)."""
+    from IPython.display import display
+
+    from .estimates import time_table
+
+    rows = time_table(chapter)
+    first = any(r["first_time"] for r in rows)
+    head = "<tr><th>profile</th><th>on</th><th>time</th>" + ("<th>in a fresh runtime</th>" if first else "") + "</tr>"
+    body = "".join(
+        f"<tr><td><code>{r['profile']}</code></td><td>{html.escape(r['hardware'])}</td>"
+        f"<td>{html.escape(r['time'])} ({r['basis']})</td>"
+        + (f"<td>{html.escape(r['first_time'] or r['time'])}</td>" if first else "") + "</tr>" for r in rows)
+    box = ("<div style='margin:0.5em 0'><b>How long this chapter takes</b> (the set-up cell above prints the figure "
+           f"for your profile and how it was obtained)<table style='font-size:90%'>{head}{body}</table></div>")
+    text = "How long this chapter takes:\n" + "".join(
+        f"  {r['profile']:>5}: {r['time']} ({r['basis']}) on {r['hardware']}"
+        + (f"; {r['first_time']} in a fresh runtime" if r["first_time"] else "") + "\n" for r in rows)
     display({"text/html": box, "text/plain": text}, raw=True)

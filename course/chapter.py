@@ -15,7 +15,7 @@ def start_chapter(profile_name: str | None = None, chapter: str | None = None) -
     """Print the profile and the sizes it chose, the device, GPU advice, and (when the chapter is known) what it
     computes and a time estimate that says whether it was measured or computed; seed; return the profile.
 
-    ``chapter``: the notebook's name (``"03_lstm"`` or a path to it). Without it the chapter is taken from the
+    ``chapter``: the notebook's name (``"04_lstm"`` or a path to it). Without it the chapter is taken from the
     kernel where it can tell (:func:`course.estimates.current_chapter`); where it cannot, no estimate is printed.
     """
     import torch

@@ -11,7 +11,7 @@ Each profile's figures are for one machine, :data:`HARDWARE`: the course's 2-cor
 for colab, one 24 GB L4 for full (the smallest GPU that picks full; a larger one takes less). On other hardware
 the figure is printed with a warning that it is for other hardware.
 
-The keys of :data:`CHAPTERS` are the notebooks' names without ``.ipynb`` (``03_lstm``); every notebook under
+The keys of :data:`CHAPTERS` are the notebooks' names without ``.ipynb`` (``04_lstm``); every notebook under
 ``chapters/`` has an entry for every profile (``tests/course/test_course_estimates.py``).
 """
 from __future__ import annotations
@@ -59,8 +59,6 @@ HARDWARE: dict[str, Hardware] = {"ci": CPU, "quick": CPU, "colab": T4, "full": L
 CI_RUN = "the scripts/test.sh run of 2026-11-23 (commit c17f285, chapters in order)"
 CI_SMALL = f"at most 26 s in {CI_RUN}"
 CI_REST = f"under 2 min (every chapter but the three slowest took less than 113 s) in {CI_RUN}"
-EXERCISE = Estimate((0, 1), MEASURED, f"{CI_SMALL}, on the course's 2-core CPU; the same tiny checks in every "
-                    "profile, on any machine")
 LSTM_SPEED = "the LSTM's measured 85-124 reviews/s (benchmarks/README.md, 2026-11-23)"
 T4_RATE = "16 TFLOP/s (25% of a T4's fp16 peak)"
 L4_RATE = "30 TFLOP/s (25% of an L4's 121 TFLOP/s fp16 peak)"
@@ -93,7 +91,12 @@ CHAPTERS: dict[str, Chapter] = {
             "colab": Estimate((1, 3), COMPUTED, CPU_TEXT),
             "full": Estimate((1, 3), COMPUTED, CPU_TEXT),
         }),
-    "03_lstm": Chapter(
+    "03_neural_network_basics": Chapter(
+        "works through tensors, a loss, gradient descent, embeddings and an LSTM on examples of a few numbers "
+        "(no data, no training beyond 25 steps of one weight)",
+        {name: Estimate((0, 1), COMPUTED, "a few dozen tensor operations on tensors of at most 100 numbers, and "
+                        "three small figures: seconds on any machine") for name in ("ci", "quick", "colab", "full")}),
+    "04_lstm": Chapter(
         "trains the LSTM on {n_train} IMDb reviews ({lstm_epochs_text}, up to {lstm_max_tokens} tokens each), "
         "then tests it on {n_test}",
         {
@@ -106,10 +109,21 @@ CHAPTERS: dict[str, Chapter] = {
             "full": Estimate((2, 4), COMPUTED, "2,250 LSTM batches x 12-20 ms = 0.5-0.8 min, plus ~1 min of "
                              "vocabulary and encoding 50,000 reviews on the CPU"),
         }),
-    "04_exercise": Chapter(
-        "runs the checks of your three functions on tiny inputs",
-        {name: EXERCISE for name in ("ci", "quick", "colab", "full")}),
-    "05_transfer_glove": Chapter(
+    "05_exercise": Chapter(
+        "runs the checks of your functions on tiny inputs, then trains the library's LSTM and (once your three pieces "
+        "pass) yours on {exercise_n_train} reviews for {lstm_epochs_text}, each tested on {exercise_n_test} reviews",
+        {
+            "ci": Estimate((0, 1), MEASURED, "15 s for the whole page with the untouched stubs (the library's model "
+                           "alone), 26 s for the two models trained with the solutions, on the course's CPU on "
+                           "2026-12-04 (one thread, the machine shared with a benchmark)"),
+            "quick": Estimate((3, 6), COMPUTED, f"2 models x 6 epochs x 2,000 reviews at {LSTM_SPEED} = 3-5 min, "
+                              "plus testing 2 x 2,000 reviews"),
+            "colab": Estimate((1, 2), COMPUTED, "2 models x 6 epochs x 80 batches x 12-20 ms on the GPU = 0.2-0.3 "
+                              "min, plus encoding 7,000 reviews on the CPU"),
+            "full": Estimate((1, 2), COMPUTED, "2 models x 6 epochs x 80 batches x 12-20 ms on the GPU = 0.2-0.3 "
+                             "min, plus encoding 7,000 reviews on the CPU"),
+        }),
+    "06_transfer_glove": Chapter(
         "trains {n_lstm_models} LSTMs (random, GloVe and frozen GloVe embeddings on {curve} training reviews), each "
         "tested on {n_test} reviews",
         {
@@ -200,15 +214,15 @@ CHAPTERS: dict[str, Chapter] = {
             "quick": Estimate((30, 40), COMPUTED, "2 transformer passes over 25,000 test reviews at the stand-in's "
                               "measured 14 min per pass (benchmarks/part2_quality.py, 2026-11-23) = 28 min, plus the "
                               "LSTM's pass, 872 SST-2 sentences, 2,000 tweets and tokenizing; first, when missing, "
-                              "the LSTM (chapter 03: 20-30 min) and stages 1 and 2 (as for chapter 04: 65-70 min)",
+                              "the LSTM (Part 1, chapter 04: 20-30 min) and stages 1 and 2 (as for chapter 04: 65-70 min)",
                               before=(85, 100)),
             "colab": Estimate((1, 3), COMPUTED, f"2 x (5,000 reviews x 220 tokens + 5,872 short texts x ~30 tokens) x "
                               f"0.25 GFLOP at {T4_RATE} = under a minute of GPU time, plus tokenizing and loading; "
-                              "first, when missing, the LSTM (chapter 03: 2-4 min) and stages 1 and 2 (as for chapter "
+                              "first, when missing, the LSTM (Part 1, chapter 04: 2-4 min) and stages 1 and 2 (as for chapter "
                               "04: 5-10 min)", before=(7, 14)),
             "full": Estimate((3, 6), COMPUTED, f"2 x (25,000 reviews x 290 tokens + 5,872 short texts x ~30 tokens) x "
                              f"0.25 GFLOP at {L4_RATE} = 2 min, plus tokenizing 25,000 reviews on the CPU; first, "
-                             "when missing, the LSTM (chapter 03: 2-4 min) and stages 1 and 2 (as for chapter 04: "
+                             "when missing, the LSTM (Part 1, chapter 04: 2-4 min) and stages 1 and 2 (as for chapter 04: "
                              "10-20 min)", before=(12, 24)),
         },
         needs="one of the three models (Part 1's LSTM, Part 2's stage 1 or stage 2)"),
@@ -299,6 +313,9 @@ def sizes(profile: Profile) -> dict[str, str]:
         "sst2_curve": ", ".join(sst2[:-1]) + " and " + sst2[-1] if len(sst2) > 1 else sst2[0],
         "tweet_n_train": _n(tweets_left if profile.tweet_n_train is None else profile.tweet_n_train),
         "tweet_n_test": _n(profile.tweet_n_test),
+        "exercise_n_train": _n(profile.exercise_n_train),
+        "exercise_n_test": _n(IMDB_TEST_SPLIT if profile.n_test is None else profile.n_test)
+        if profile.exercise_n_test is None else _n(min(profile.exercise_n_test, profile.n_test or IMDB_TEST_SPLIT)),
     }
 
 
@@ -359,3 +376,21 @@ def describe(chapter: str, profile: Profile, device_type: str = "cpu", device_na
     if reference is not None and profile.model_id != reference.model_id:
         lines.append(f"The figure is for {reference.model_id}; COURSE_MODEL chose {profile.model_id}.")
     return "\n".join(lines)
+
+
+def time_table(chapter: str) -> list[dict]:
+    """How long ``chapter`` takes in every profile, one row a profile, from the same figures that
+    :func:`describe` prints: ``profile``, ``hardware``, ``time`` (its own work), ``first_time`` (with what it
+    makes first when that is missing, or None) and ``basis`` (measured or computed)."""
+    key = PurePath(chapter).stem
+    if key not in CHAPTERS:
+        raise KeyError(f"no time estimates for chapter {chapter!r}; add it to course.estimates.CHAPTERS")
+    entry, rows = CHAPTERS[key], []
+    for name in ("ci", "quick", "colab", "full"):
+        estimate = entry.estimates[name]
+        first = None
+        if estimate.before is not None:
+            first = _minutes((estimate.minutes[0] + estimate.before[0], estimate.minutes[1] + estimate.before[1]))
+        rows.append({"profile": name, "hardware": HARDWARE[name].name, "time": _minutes(estimate.minutes),
+                     "first_time": first, "basis": estimate.basis})
+    return rows

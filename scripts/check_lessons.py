@@ -11,8 +11,8 @@ from pathlib import Path
 
 # chapter notebook -> the figures it must glue (ARCHITECTURE.md, "Results on the page")
 GLUED = {
-    "part1_starter_lstm/03_lstm.ipynb": ["lstm_test_accuracy"],
-    "part1_starter_lstm/05_transfer_glove.ipynb": ["glove_minus_random_smallest"],
+    "part1_starter_lstm/04_lstm.ipynb": ["lstm_test_accuracy"],
+    "part1_starter_lstm/06_transfer_glove.ipynb": ["glove_minus_random_smallest"],
     "part2_roberta_transfer/02_stage1_frozen_encoder.ipynb": ["stage1_test_accuracy"],
     "part2_roberta_transfer/03_stage2_transfer_finetune.ipynb": ["stage2_test_accuracy"],
     "part2_roberta_transfer/04_imdb_to_sst2.ipynb": ["sst2_zero_shot_accuracy", "sst2_best_few_shot_accuracy"],

@@ -1,4 +1,4 @@
-"""Checks for the beginner exercise (chapter 04). Each check calls the learner's function on small inputs and
+"""Checks for the beginner exercise (chapter 05). Each check calls the learner's function on small inputs and
 explains in plain words what is wrong: a shape, a dtype, a value. An untouched stub raises
 ``NotImplementedError``, and the check then says "not done yet" instead of crashing.
 
@@ -111,8 +111,12 @@ def check_review_vector(review_vector, quiet: bool = False) -> CheckResult:
         return _not_done(name, quiet)
     except _MISTAKES as err:
         return _crashed(name, err, quiet)
+    if isinstance(got, tuple) and len(got) == 2 and all(isinstance(g, torch.Tensor) for g in got):
+        return _report(name, WRONG, "you returned two things: tensor.max(dim=1) answers with the largest values "
+                       "AND the positions where they were (its .values and its .indices). The review's vector is "
+                       "the values only: end with .max(dim=1).values.", quiet)
     if not isinstance(got, torch.Tensor):
-        return _report(name, WRONG, f"return a tensor, not a {type(got).__name__}.", quiet)
+        return _report(name, WRONG, f"return one tensor, the review vectors, not a {type(got).__name__}.", quiet)
     if got.dtype != torch.float32:
         return _report(name, WRONG, f"the vector should be float32 numbers, got dtype {got.dtype}.", quiet)
     if tuple(got.shape) != (3, 6):
@@ -176,6 +180,7 @@ class _Tiny(nn.Module):
 def _tiny_setup():
     torch.manual_seed(0)
     model = _Tiny()
+    model.eval()  # as after a validation pass: a training step must switch training mode back on itself
     optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
     batch = (torch.tensor([[2, 3, 4], [5, 6, 0]]), torch.tensor([3, 2]), torch.tensor([1, 0]))
     return model, optimizer, batch
@@ -219,11 +224,184 @@ def check_train_step(train_step, quiet: bool = False) -> CheckResult:
         return _report(name, WRONG, "after two steps the weights differ from the correct ones. Did you call "
                        "optimizer.zero_grad() at the start? Without it, gradients of earlier steps pile up.", quiet)
     if not model.training:
-        return _report(name, WRONG, "the model was left in eval mode; call model.train() in a training step "
-                       "(dropout must be on while training).", quiet)
+        return _report(name, WRONG, "the model is still in evaluation mode after your step. The check's model "
+                       "starts in evaluation mode, as it is after measuring the validation set: call model.train() "
+                       "at the start of the step, so that dropout is on while the model learns.", quiet)
     return _report(name, PASSED, "forward, loss, backward, step, and the gradients are reset every time.", quiet)
 
 
-def run_all(lookup, review_vector, train_step, quiet: bool = False) -> list[CheckResult]:
-    return [check_lookup(lookup, quiet), check_review_vector(review_vector, quiet),
-            check_train_step(train_step, quiet)]
+# --- 4 (optional). GloVe rows into the embedding ----------------------------------------------------------
+def check_glove_rows(glove_rows, quiet: bool = False) -> CheckResult:
+    """``glove_rows(embedding, stoi, glove_index, glove_vectors) -> int``: copy the GloVe vector of every vocabulary
+    word GloVe knows into that word's row of the embedding, in place; leave the other rows as they are; return how
+    many rows were copied."""
+    import numpy as np
+
+    name = "GloVe rows into the embedding (optional)"
+    torch.manual_seed(0)
+    embedding = nn.Embedding(6, 3, padding_idx=0)
+    before = embedding.weight.detach().clone()
+    stoi = {"<pad>": 0, "<unk>": 1, "good": 2, "film": 3, "zyzzyva": 4, "bad": 5}
+    glove_index = {"bad": 0, "the": 1, "good": 2, "film": 3}  # GloVe's own word -> row numbers
+    glove_vectors = np.arange(12, dtype=np.float32).reshape(4, 3) / 10 + 1.0
+    want = before.clone()
+    for word, row in (("good", 2), ("film", 3), ("bad", 0)):
+        want[stoi[word]] = torch.from_numpy(glove_vectors[row])
+    weight = embedding.weight
+    try:
+        got = glove_rows(embedding, stoi, glove_index, glove_vectors)
+    except NotImplementedError:
+        return _not_done(name, quiet)
+    except KeyError as err:
+        return _report(name, WRONG, f"the word {err} is in the vocabulary but not in GloVe, and looking it up "
+                       "crashed with a KeyError. Copy a row only when `word in glove_index`.", quiet)
+    except RuntimeError as err:
+        if "in-place" in str(err) or "leaf" in str(err):
+            return _report(name, WRONG, "PyTorch refused to change the weights in place while it records "
+                           "gradients. Do the copying inside `with torch.no_grad():`.", quiet)
+        return _crashed(name, err, quiet)
+    except _MISTAKES as err:
+        return _crashed(name, err, quiet)
+    if embedding.weight is not weight:
+        return _report(name, WRONG, "the embedding's weight was replaced by a new tensor. Fill the rows of the "
+                       "existing one, in place: embedding.weight[i] = ... (or .copy_) inside torch.no_grad(), so "
+                       "that an optimiser made for the model still holds the same weights.", quiet)
+    if not embedding.weight.requires_grad:
+        return _report(name, WRONG, "the embedding no longer learns (requires_grad is False). Copying the "
+                       "vectors should leave it trainable: freezing is a separate choice (chapter 6).", quiet)
+    current = embedding.weight.detach()
+    if torch.allclose(current, before):
+        return _report(name, WRONG, "no row changed. Copy glove_vectors[glove_index[word]] into "
+                       "embedding.weight[stoi[word]] for every word both of them know.", quiet)
+    for word in ("good", "film", "bad"):
+        if not torch.allclose(current[stoi[word]], want[stoi[word]]):
+            return _report(name, WRONG, f"the row of '{word}' (id {stoi[word]}) should be GloVe's vector for "
+                           f"'{word}', glove_vectors[glove_index['{word}']] = {want[stoi[word]].tolist()}, but it is "
+                           f"{[round(v, 4) for v in current[stoi[word]].tolist()]}. Use GloVe's row number "
+                           "(glove_index[word]) to read glove_vectors, and the vocabulary's id (stoi[word]) to "
+                           "write the embedding.", quiet)
+    for word in ("<pad>", "<unk>", "zyzzyva"):
+        if not torch.allclose(current[stoi[word]], before[stoi[word]]):
+            return _report(name, WRONG, f"the row of '{word}' changed, but GloVe has no vector for it: rows of "
+                           "words GloVe does not know keep their random start (and <pad> its zeros).", quiet)
+    if isinstance(got, torch.Tensor) and got.numel() == 1:
+        got = got.item()
+    if got != 3:
+        return _report(name, WRONG, f"the rows are right, but return how many were copied: 3 here "
+                       f"('good', 'film', 'bad'), not {got!r}.", quiet)
+    return _report(name, PASSED, "every word GloVe knows starts from its GloVe vector, the others keep their "
+                   "random rows, and the embedding still learns.", quiet)
+
+
+def run_all(lookup, review_vector, train_step, glove_rows=None, quiet: bool = False) -> list[CheckResult]:
+    """The three required pieces' checks, and the optional fourth when ``glove_rows`` is given."""
+    results = [check_lookup(lookup, quiet), check_review_vector(review_vector, quiet),
+               check_train_step(train_step, quiet)]
+    if glove_rows is not None:
+        results.append(check_glove_rows(glove_rows, quiet))
+    return results
+
+
+# --- the payoff: a model trained with your own functions ---------------------------------------------------
+class _YourVocab:
+    """The library's vocabulary and head+tail cut, with your ``lookup`` turning tokens into ids."""
+
+    def __init__(self, vocab, lookup):
+        self.stoi, self.unk_id, self.pad_id, self._lookup = vocab.stoi, vocab.unk_id, vocab.pad_id, lookup
+
+    def encode(self, text, max_tokens=None, head_tokens=None):
+        from .vocab import tokenize, truncate
+
+        return truncate(list(self._lookup(self.stoi, tokenize(text), self.unk_id)), max_tokens, head_tokens)
+
+
+def _your_model(config, review_vector):
+    from .model import LSTMClassifier
+
+    class YourLSTM(LSTMClassifier):
+        """The library's layers; the review vector computed by your function."""
+
+        def forward(self, input_ids, lengths=None):
+            embedded = self.dropout(self.embedding(input_ids))
+            return self.classifier(self.dropout(review_vector(self.lstm, embedded, lengths)))
+
+    return YourLSTM(config)
+
+
+@dataclass
+class Comparison:
+    """Your model and the library's, trained on the same reviews from the same start; ``yours`` is None until the
+    three required pieces pass their checks."""
+
+    library: dict
+    yours: dict | None
+    n_train: int
+    n_test: int
+    epochs: int
+    missing: list[str]
+    difference: tuple[float, float, float] | None = None  # yours minus library's: (points, low, high), fractions
+    same_ids: bool | None = None
+    same_start: bool | None = None
+
+
+def compare_with_library(lookup, review_vector, train_step, profile, progress: bool = False) -> Comparison:
+    """Train two LSTMs on the same ``profile.exercise_n_train`` reviews, with the same seed, vocabulary, starting
+    weights and batch order: one with your ``lookup`` (the ids), ``review_vector`` (the model) and ``train_step``
+    (the loop), one with the library's (``Vocab.encode``, ``LSTMClassifier``, ``train.train_step``). Both are then
+    tested on the same ``profile.exercise_n_test`` test reviews with the library's ``evaluate``. Until your three
+    pieces pass their checks, only the library's model is trained."""
+    import time
+
+    import course
+    from course.book import paired_bootstrap_difference
+
+    from .data import ReviewDataset, make_loader
+    from .model import LSTMConfig
+    from .recipes import LSTM_LR, build_model, build_vocab
+    from .train import evaluate, to_device
+    from .train import train_step as library_step
+
+    checks = run_all(lookup, review_vector, train_step, quiet=True)
+    missing = [c.name for c in checks if not c.passed]
+    imdb = course.load_imdb(profile)
+    train_split = course.stratified_subset(imdb["train"], profile.exercise_n_train, profile.seed)
+    test_split = imdb["test"]
+    if profile.exercise_n_test is not None and profile.exercise_n_test < len(test_split):
+        test_split = course.stratified_subset(test_split, profile.exercise_n_test, profile.seed)
+    vocab = build_vocab(train_split, profile)
+    device = course.get_device()
+    if device.type == "cpu":
+        torch.set_flush_denormal(True)  # as fit() does: the LSTM's backward pass is many times slower on denormals
+    epochs = profile.lstm_epochs
+    loss_fn = nn.CrossEntropyLoss()
+
+    def train_and_test(encoder, model, step):
+        data = {name: ReviewDataset.from_hf(split, encoder, profile.lstm_max_tokens, profile.lstm_head_tokens)
+                for name, split in (("train", train_split), ("test", test_split))}
+        loader = make_loader(data["train"], profile.lstm_batch_size, shuffle=True, seed=profile.seed)
+        model.to(device)
+        optimizer = torch.optim.Adam(model.parameters(), lr=LSTM_LR)
+        torch.manual_seed(profile.seed)  # the same dropout masks for both models, batch for batch
+        start = time.perf_counter()
+        for _ in range(epochs):
+            for batch in loader:
+                step(model, to_device(batch, device), optimizer, loss_fn)
+        seconds = time.perf_counter() - start
+        test = evaluate(model, make_loader(data["test"], 256, shuffle=False), progress=progress, device=device)
+        return {"accuracy": test["accuracy"], "correct": test["preds"] == test["labels"], "seconds": seconds,
+                "ids": [x.tolist() for x in data["train"].ids[:200]]}
+
+    library_model = build_model(vocab, profile)
+    start_weights = {k: v.clone() for k, v in library_model.state_dict().items()}
+    library = train_and_test(vocab, library_model, lambda m, b, o, f: library_step(m, b, o, f)[0])
+    result = Comparison(library, None, len(train_split), len(test_split), epochs, missing)
+    if missing:
+        return result
+    config = LSTMConfig(len(vocab), profile.lstm_embed_dim, profile.lstm_hidden, pad_id=vocab.pad_id)
+    your_model = _your_model(config, review_vector)
+    your_model.load_state_dict(start_weights)  # strict: the very same starting weights
+    result.same_start = all(torch.equal(a, b) for a, b in zip(your_model.state_dict().values(), start_weights.values()))
+    result.yours = train_and_test(_YourVocab(vocab, lookup), your_model, train_step)
+    result.same_ids = result.yours["ids"] == library["ids"]
+    result.difference = paired_bootstrap_difference(result.yours["correct"], library["correct"])
+    return result

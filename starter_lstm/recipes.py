@@ -1,6 +1,6 @@
 """The recipes the chapters and the benchmark share: data -> vocabulary -> model -> fit -> test.
 
-:func:`ensure_lstm` produces chapter 03's checkpoint, with chapter 03's code, when a later chapter needs it and it
+:func:`ensure_lstm` produces Part 1 chapter 04's checkpoint, with that chapter's code, when a later chapter needs it and it
 is missing (``artifacts/<profile>/part1/lstm``; ``$COURSE_ARTIFACTS`` moves the root).
 """
 from __future__ import annotations
@@ -81,14 +81,14 @@ def train_and_test(splits, vocab: Vocab, profile, embeddings: str = "random", fr
             "embeddings": embeddings, "freeze": freeze, "glove_coverage": model.glove_coverage}
 
 
-# --- chapter 03's checkpoint, for the chapters that need it -----------------------------------------------
+# --- chapter 04's checkpoint, for the chapters that need it -----------------------------------------------
 
-LSTM_LR = 2e-3  # chapter 03's learning rate (Adam)
+LSTM_LR = 2e-3  # chapter 04's learning rate (Adam)
 KEEP_HINT = course.KEEP_HINT
 
 
 def lstm_dir(profile) -> Path:
-    """Where chapter 03 saves its LSTM: ``artifacts/<profile>/part1/lstm``."""
+    """Where chapter 04 saves its LSTM: ``artifacts/<profile>/part1/lstm``."""
     return course.artifacts_dir(profile, "part1") / "lstm"
 
 
@@ -113,7 +113,7 @@ def is_current(directory, profile) -> bool:
 
 
 def train_lstm_checkpoint(profile, directory=None, progress: bool = True) -> dict:
-    """Chapter 03 end to end: vocabulary, model, ``fit`` on the profile's IMDb data, test, save the checkpoint to
+    """Chapter 04 end to end: vocabulary, model, ``fit`` on the profile's IMDb data, test, save the checkpoint to
     ``directory`` (default :func:`lstm_dir`) with its data signature. Returns the checkpoint's metrics."""
     directory = Path(directory or lstm_dir(profile))
     course.seed_everything(profile.seed)
@@ -140,12 +140,12 @@ def train_lstm_checkpoint(profile, directory=None, progress: bool = True) -> dic
 
 
 def ensure_lstm(profile, progress: bool = True) -> Path:
-    """Chapter 03's LSTM checkpoint folder for ``profile``; trains and saves it first, with chapter 03's code, when
+    """Chapter 04's LSTM checkpoint folder for ``profile``; trains and saves it first, with chapter 04's code, when
     it is missing or was made for other data or sizes (its ``config.json`` records them under ``data``)."""
     directory = lstm_dir(profile)
     if not is_current(directory, profile):
         n_train = "all the" if profile.n_train is None else f"{profile.n_train:,}"
-        print(f"No current LSTM checkpoint in {directory}: training it now, with the code of Part 1's chapter 03 "
+        print(f"No current LSTM checkpoint in {directory}: training it now, with the code of Part 1's chapter 04 "
               f"({n_train} training reviews, {profile.lstm_epochs} epochs; its time is in the estimate printed at "
               f"the top). {KEEP_HINT}")
         train_lstm_checkpoint(profile, directory, progress=progress)

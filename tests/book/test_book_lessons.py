@@ -39,11 +39,11 @@ def test_lessons_pass_and_fail(tmp_path):
     check = _checker()
     good = {rel: {name: 0.8 for name in names} for rel, names in check.GLUED.items()}
     good["part2_roberta_transfer/03_stage2_transfer_finetune.ipynb"]["stage2_test_accuracy"] = 0.85
-    good["part1_starter_lstm/05_transfer_glove.ipynb"]["glove_minus_random_smallest"] = 0.04
+    good["part1_starter_lstm/06_transfer_glove.ipynb"]["glove_minus_random_smallest"] = 0.04
     assert check.check(_executed(tmp_path / "good", good)) == []
     bad = {rel: dict(v) for rel, v in good.items()}
-    bad["part1_starter_lstm/03_lstm.ipynb"]["lstm_test_accuracy"] = 0.5
-    bad["part1_starter_lstm/05_transfer_glove.ipynb"]["glove_minus_random_smallest"] = -0.01
+    bad["part1_starter_lstm/04_lstm.ipynb"]["lstm_test_accuracy"] = 0.5
+    bad["part1_starter_lstm/06_transfer_glove.ipynb"]["glove_minus_random_smallest"] = -0.01
     problems = check.check(_executed(tmp_path / "bad", bad))
     assert len(problems) == 2 and "chance" in problems[0] and "GloVe" in problems[1]
     assert check.check(_executed(tmp_path / "quick", bad, profile="quick")) == []  # lessons are checked in ci only

@@ -50,8 +50,8 @@ def test_the_colab_profile_keeps_each_chapter_within_about_15_minutes():
 
 
 def test_sizes_fill_the_chapter_texts_from_the_profile():
-    text = est.describe("03_lstm", PROFILES["ci"])
-    assert text.splitlines()[0] == ("Chapter 03_lstm: trains the LSTM on 5,000 IMDb reviews (8 epochs, up to 128 tokens "
+    text = est.describe("04_lstm", PROFILES["ci"])
+    assert text.splitlines()[0] == ("Chapter 04_lstm: trains the LSTM on 5,000 IMDb reviews (8 epochs, up to 128 tokens "
                                     "each), then tests it on 400.")
     colab = est.sizes(PROFILES["colab"])
     assert (colab["n_train"], colab["n_test"], colab["tf_n_train"], colab["max_length"]) == \
@@ -62,18 +62,18 @@ def test_sizes_fill_the_chapter_texts_from_the_profile():
 
 def test_a_figure_for_other_hardware_says_so():
     colab = PROFILES["colab"]
-    assert "far longer" in est.describe("03_lstm", colab, "cpu")
-    assert "That figure is for a T4" in est.describe("03_lstm", colab, "cuda", "NVIDIA H200")
-    assert "rough guide" in est.describe("03_lstm", PROFILES["ci"], "cuda", "Tesla T4")
-    assert est.describe("03_lstm", colab, "cuda", "Tesla T4").count("\n") == 1
+    assert "far longer" in est.describe("04_lstm", colab, "cpu")
+    assert "That figure is for a T4" in est.describe("04_lstm", colab, "cuda", "NVIDIA H200")
+    assert "rough guide" in est.describe("04_lstm", PROFILES["ci"], "cuda", "Tesla T4")
+    assert est.describe("04_lstm", colab, "cuda", "Tesla T4").count("\n") == 1
     assert est.describe("no_such_chapter", colab) is None
 
 
 def test_the_chapter_comes_from_the_kernel_or_not_at_all(monkeypatch):
     monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
     assert est.current_chapter() is None
-    monkeypatch.setenv("JPY_SESSION_NAME", "/home/me/course/chapters/part1_starter_lstm/03_lstm.ipynb")
-    assert est.current_chapter() == "03_lstm"
+    monkeypatch.setenv("JPY_SESSION_NAME", "/home/me/course/chapters/part1_starter_lstm/04_lstm.ipynb")
+    assert est.current_chapter() == "04_lstm"
     monkeypatch.setenv("JPY_SESSION_NAME", "Untitled1.ipynb")
     assert est.current_chapter() is None
     monkeypatch.delenv("JPY_SESSION_NAME")
@@ -88,9 +88,9 @@ def test_start_chapter_prints_the_estimate_only_for_a_known_chapter(monkeypatch,
     monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
     course.start_chapter("ci")
     assert "Chapter " not in capsys.readouterr().out
-    course.start_chapter("ci", chapter="03_lstm")
+    course.start_chapter("ci", chapter="04_lstm")
     out = capsys.readouterr().out
-    assert "Profile 'ci'" in out and "Chapter 03_lstm: trains the LSTM" in out and "Computed, not measured: " in out
+    assert "Profile 'ci'" in out and "Chapter 04_lstm: trains the LSTM" in out and "Computed, not measured: " in out
     monkeypatch.setenv("JPY_SESSION_NAME", "chapters/part2_roberta_transfer/03_stage2_transfer_finetune.ipynb")
     course.start_chapter("ci")
     assert "Chapter 03_stage2_transfer_finetune: fine-tunes" in capsys.readouterr().out

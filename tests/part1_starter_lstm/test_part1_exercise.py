@@ -11,10 +11,11 @@ import pytest
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from starter_lstm.exercise import NOT_DONE, PASSED, WRONG, check_review_vector, check_lookup, check_train_step
+from starter_lstm.exercise import (NOT_DONE, PASSED, WRONG, check_glove_rows, check_lookup, check_review_vector,
+                                   check_train_step, compare_with_library)
 
-NOTEBOOK = Path(__file__).resolve().parents[2] / "chapters" / "part1_starter_lstm" / "04_exercise.ipynb"
-STUBS = ("lookup", "review_vector", "train_step")
+NOTEBOOK = Path(__file__).resolve().parents[2] / "chapters" / "part1_starter_lstm" / "05_exercise.ipynb"
+STUBS = ("lookup", "review_vector", "train_step", "glove_rows")
 
 
 HIDDEN = re.compile(r"<details>\n<summary>Show the solution</summary>\n\n")
@@ -34,7 +35,7 @@ def solutions() -> dict:
         source = "".join(cell["source"])
         if cell["cell_type"] == "markdown" and HIDDEN.match(source):
             blocks += re.findall(r"```python\n(.*?)```", source, flags=re.S)
-    assert len(blocks) == 3, "expected one hidden solution per stub"
+    assert len(blocks) == len(STUBS), "expected one hidden solution per stub"
     for block in blocks:
         exec(block, namespace)
     return {name: namespace[name] for name in STUBS}
@@ -48,7 +49,7 @@ def test_solutions_are_hidden_until_asked_for():
                 "a solution leaked into a code cell: " + source[:80]
     # HTML <details> renders closed in the book and in Colab alike (a MyST {dropdown} shows as plain text in Colab)
     hidden = [c for c in cells() if c["cell_type"] == "markdown" and HIDDEN.match("".join(c["source"]))]
-    assert len(hidden) == 3
+    assert len(hidden) == len(STUBS)
     assert all("".join(c["source"]).rstrip().endswith("</details>") for c in hidden)
     assert not any("{dropdown}" in "".join(c["source"]) for c in cells())
 
@@ -58,13 +59,14 @@ def test_solutions_pass_every_check():
     assert check_lookup(sol["lookup"], quiet=True).status == PASSED
     assert check_review_vector(sol["review_vector"], quiet=True).status == PASSED
     assert check_train_step(sol["train_step"], quiet=True).status == PASSED
+    assert check_glove_rows(sol["glove_rows"], quiet=True).status == PASSED
 
 
 def test_untouched_stubs_report_not_done_yet():
     def stub(*args):
         raise NotImplementedError
 
-    for check in (check_lookup, check_review_vector, check_train_step):
+    for check in (check_lookup, check_review_vector, check_train_step, check_glove_rows):
         result = check(stub, quiet=True)
         assert result.status == NOT_DONE and "not done yet" in result.message
 
@@ -85,9 +87,13 @@ def test_shipped_notebook_runs_and_every_check_says_not_done_yet():
         os.environ.clear()
         os.environ.update(env_backup)
     text = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
-    assert text.count("[NOT DONE YET]") == 3, text
+    assert text.count("[NOT DONE YET]") == len(STUBS), text
     assert "[PASSED]" not in text and "NOT YET RIGHT" not in text
-    assert "0 of 3 done" in text
+    assert "0 of 3 required pieces done; the optional piece: not done yet" in text
+    markdown = "\n".join(o.get("data", {}).get("text/markdown", "") for c in nb.cells if c.cell_type == "code"
+                         for o in c.get("outputs", []))
+    assert "Your model is not trained yet" in markdown  # the payoff trained the library's model only
+    assert re.search(r"the library's model: test accuracy 0\.\d{3}", text)
 
 
 @pytest.mark.parametrize("wrong, expected", [
@@ -128,6 +134,8 @@ def _last_state(lstm, embedded, lengths):
     (lambda lstm, e, n: _packed_outputs(lstm, e, n, float("-inf")).max(dim=1).values[:, :3], "expected shape"),
     (lambda lstm, e, n: _no_packing(lstm, e, n).double(), "float32"),
     (lambda lstm, e, n: lstm(e[..., :2]), "raised RuntimeError"),
+    (lambda lstm, e, n: _packed_outputs(lstm, e, n, float("-inf")).max(dim=1), ".values and its .indices"),
+    (lambda lstm, e, n: [_packed_outputs(lstm, e, n, float("-inf")).max(dim=1).values], "one tensor"),
 ])
 def test_wrong_review_vector_gets_the_intended_message(wrong, expected):
     result = check_review_vector(wrong, quiet=True)
@@ -159,9 +167,117 @@ def _returns_tensor(model, batch, optimizer, loss_fn):
     return loss
 
 
+def _no_train_mode(model, batch, optimizer, loss_fn):
+    ids, lengths, labels = batch
+    optimizer.zero_grad()
+    loss = loss_fn(model(ids, lengths), labels)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
 @pytest.mark.parametrize("wrong, expected", [
     (_no_zero_grad, "zero_grad"), (_no_step, "optimizer.step()"), (_returns_tensor, "loss.item()"),
+    (_no_train_mode, "call model.train()"),
 ])
 def test_wrong_train_step_gets_the_intended_message(wrong, expected):
     result = check_train_step(wrong, quiet=True)
     assert result.status == WRONG and expected in result.message, result.message
+
+
+def _glove_unguarded(embedding, stoi, index, vectors):
+    for word, i in stoi.items():
+        if word in index:
+            embedding.weight[i] = torch.as_tensor(vectors[index[word]])  # in place on a leaf that needs grad
+    return len(stoi)
+
+
+def _glove_key_error(embedding, stoi, index, vectors):
+    with torch.no_grad():
+        for word, i in stoi.items():
+            embedding.weight[i] = torch.as_tensor(vectors[index[word]])
+    return len(stoi)
+
+
+def _glove_swapped_numbering(embedding, stoi, index, vectors):
+    with torch.no_grad():
+        for word, i in stoi.items():
+            if word in index:
+                embedding.weight[i] = torch.as_tensor(vectors[min(i, len(vectors) - 1)])  # its own id, not GloVe's row
+    return sum(w in index for w in stoi)
+
+
+def _glove_new_tensor(embedding, stoi, index, vectors):
+    weight = embedding.weight.detach().clone()
+    for word, i in stoi.items():
+        if word in index:
+            weight[i] = torch.as_tensor(vectors[index[word]])
+    embedding.weight = torch.nn.Parameter(weight)
+    return sum(w in index for w in stoi)
+
+
+def _glove_frozen(embedding, stoi, index, vectors):
+    with torch.no_grad():
+        for word, i in stoi.items():
+            if word in index:
+                embedding.weight[i] = torch.as_tensor(vectors[index[word]])
+    embedding.weight.requires_grad_(False)
+    return 3
+
+
+def _glove_zeros_unknown(embedding, stoi, index, vectors):
+    with torch.no_grad():
+        for word, i in stoi.items():
+            embedding.weight[i] = torch.as_tensor(vectors[index[word]]) if word in index else 0.0
+    return 3
+
+
+def _glove_wrong_count(embedding, stoi, index, vectors):
+    with torch.no_grad():
+        for word, i in stoi.items():
+            if word in index:
+                embedding.weight[i] = torch.as_tensor(vectors[index[word]])
+    return len(stoi)
+
+
+@pytest.mark.parametrize("wrong, expected", [
+    (_glove_unguarded, "torch.no_grad()"), (_glove_key_error, "KeyError"),
+    (_glove_swapped_numbering, "GloVe's row number"), (_glove_new_tensor, "replaced by a new tensor"),
+    (_glove_frozen, "no longer learns"), (_glove_zeros_unknown, "keep their random start"),
+    (_glove_wrong_count, "return how many were copied"), (lambda *a: None, "no row changed"),
+])
+def test_wrong_glove_rows_gets_the_intended_message(wrong, expected):
+    result = check_glove_rows(wrong, quiet=True)
+    assert result.status == WRONG and expected in result.message, result.message
+
+
+def _tiny_profile():
+    import dataclasses
+
+    import course
+
+    return dataclasses.replace(course.get_profile("ci"), exercise_n_train=300, exercise_n_test=200, lstm_epochs=2)
+
+
+def test_the_payoff_trains_your_model_next_to_the_librarys(mirror):
+    """With the solutions, your model is trained from the library's starting weights on the same ids, and ends
+    within noise of the library's (the two differ only by the library's gradient clipping)."""
+    sol = solutions()
+    result = compare_with_library(sol["lookup"], sol["review_vector"], sol["train_step"], _tiny_profile())
+    assert result.missing == [] and result.yours is not None
+    assert result.same_ids and result.same_start
+    assert (result.n_train, result.n_test, result.epochs) == (300, 200, 2)
+    diff, low, high = result.difference
+    assert diff == pytest.approx(result.yours["accuracy"] - result.library["accuracy"])
+    assert low <= 0 <= high, result.difference
+    assert abs(diff) < 0.05
+
+
+def test_the_payoff_waits_for_the_three_pieces(mirror):
+    """A piece that fails its check: only the library's model is trained, and the result names what is missing."""
+    sol = solutions()
+    wrong = lambda lstm, e, n: lstm(e)[0].max(dim=1).values  # reads the padding
+    result = compare_with_library(sol["lookup"], wrong, sol["train_step"], _tiny_profile())
+    assert result.yours is None and result.difference is None
+    assert result.missing == ["one vector per review (packing + max-pooling)"]
+    assert 0.0 <= result.library["accuracy"] <= 1.0 and result.library["seconds"] > 0
