@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from helpers.part2 import tiny_classifier
-from roberta_transfer import (count_trainable, freeze_encoder, train, unfreeze_all, unfreeze_embeddings,
+from roberta_transfer import (count_trainable, encoder_layers, freeze_encoder, train, unfreeze_all, unfreeze_embeddings,
                               unfreeze_top_layers)
 
 
@@ -66,3 +66,28 @@ def test_nothing_trainable_is_refused():
         p.requires_grad_(False)
     with pytest.raises(ValueError, match="unfreeze"):
         train(model, [], None, epochs=1, lr=1e-3, progress=False)
+
+
+def test_trainable_blocks_read_the_flags_the_freezing_helpers_set():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from roberta_transfer.figures import draw_trainable, trainable_blocks
+
+    model = tiny_classifier()
+    n_layers = len(encoder_layers(model.encoder))
+    stages = {}
+    for name, setter in [("head", freeze_encoder), ("top", lambda m, verbose: unfreeze_top_layers(m, 1, verbose)),
+                         ("full", unfreeze_all)]:
+        setter(model, verbose=False)
+        stages[name] = trainable_blocks(model)
+    blocks = [b["block"] for b in stages["head"]]
+    assert blocks[0] == "embeddings" and blocks[-1] == "head" and blocks[1:1 + n_layers] == [
+        f"layer {i + 1}" for i in range(n_layers)]
+    assert sum(b["parameters"] for b in stages["head"]) == sum(p.numel() for p in model.parameters())
+    share = {name: [b["trainable_share"] for b in rows] for name, rows in stages.items()}
+    assert share["head"] == [0.0] * (len(blocks) - 1) + [1.0]
+    assert share["top"][n_layers] == 1.0 and share["top"][n_layers - 1] == 0.0 and share["top"][-1] == 1.0
+    assert share["full"] == [1.0] * len(blocks)
+    fig = draw_trainable(stages)
+    assert fig.axes[0].get_title() and fig.axes[0].get_xlabel()

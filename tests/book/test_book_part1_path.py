@@ -1,0 +1,54 @@
+"""The beginner's path through Part 1: every chapter says what you will learn, what you need and how long it takes
+in each profile, and ends with questions whose answers are hidden until asked for."""
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from course.estimates import CHAPTERS, time_table
+
+ROOT = Path(__file__).resolve().parents[2]
+PART1 = sorted((ROOT / "chapters" / "part1_starter_lstm").glob("*.ipynb"))
+ANSWER = re.compile(r"<details>\n<summary>Answer</summary>\n\n(.+?)\n\n</details>", flags=re.S)
+
+
+def cells(path):
+    return [("".join(c["source"]), c["cell_type"]) for c in json.loads(path.read_text(encoding="utf-8"))["cells"]]
+
+
+def test_part1_has_its_six_chapters_in_reading_order():
+    assert [p.stem for p in PART1] == ["01_meet_imdb", "02_tokens_and_vocabulary", "03_neural_network_basics",
+                                       "04_lstm", "05_exercise", "06_transfer_glove"]
+
+
+@pytest.mark.parametrize("path", PART1, ids=lambda p: p.stem)
+def test_chapter_states_objectives_needs_and_times(path):
+    first, kind = cells(path)[0]
+    assert kind == "markdown" and "**What you will learn**" in first and "**What you need**" in first
+    assert len(re.findall(r"(?m)^- ", first.split("**What you will learn**")[1].split("**What you need**")[0])) >= 3
+    calls = [s for s, k in cells(path) if k == "code" and f'chapter_times("{path.stem}")' in s]
+    assert len(calls) == 1, "one chapter_times cell naming this chapter"
+    assert path.stem in CHAPTERS
+
+
+@pytest.mark.parametrize("path", PART1, ids=lambda p: p.stem)
+def test_chapter_ends_with_questions_and_hidden_answers(path):
+    last, kind = cells(path)[-1]
+    assert kind == "markdown" and last.startswith("## Check your understanding")
+    questions = re.findall(r"(?m)^\*\*(\d+)\.\*\* ", last)
+    answers = ANSWER.findall(last)
+    assert len(questions) >= 5 and questions == [str(i) for i in range(1, len(questions) + 1)]
+    assert len(answers) == len(questions) and all(len(a) > 40 for a in answers)
+    assert last.count("<details>") == last.count("</details>") == len(questions)
+
+
+def test_time_table_has_every_profile_and_says_how_each_figure_was_obtained():
+    rows = time_table("06_why_transfer_pays")
+    assert [r["profile"] for r in rows] == ["ci", "quick", "colab", "full"]
+    assert all(r["basis"] in ("measured", "computed") for r in rows)
+    quick = rows[1]
+    assert quick["time"] == "about 30-40 min" and quick["first_time"] == "about 115-140 min"  # 30-40 + 85-100
+    assert time_table("03_neural_network_basics")[0]["first_time"] is None
+    with pytest.raises(KeyError, match="course.estimates.CHAPTERS"):
+        time_table("99_nothing")
