@@ -47,6 +47,15 @@ def test_notebooks_are_stored_without_outputs():
                 assert cell["outputs"] == [] and cell["execution_count"] is None, f"{path.name} has outputs"
 
 
+def test_notebooks_are_valid_nbformat():
+    """Each chapter is valid against its own nbformat version's schema (a cell id in a 4.4 notebook is not)."""
+    import nbformat
+
+    for path in colab.chapter_notebooks():
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        nbformat.validate(nb, version=nb["nbformat"], version_minor=nb["nbformat_minor"])
+
+
 def test_mirror_plan_skips_what_is_there(tmp_path):
     (tmp_path / "datasets" / "stanfordnlp" / "imdb").mkdir(parents=True)
     (tmp_path / "datasets" / "stanfordnlp" / "imdb" / "README.md").write_text("x")
