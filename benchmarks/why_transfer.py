@@ -18,14 +18,15 @@ import contextlib
 import datetime as dt
 import json
 import os
-import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from run_info import git_commit, machine  # noqa: E402
 
 # The chapter's probes (chapters/part2_roberta_transfer/06_why_transfer_pays.ipynb): a sentence and its expected label.
 PROBES = [
@@ -42,19 +43,6 @@ PROBES = [
 MODELS = ["LSTM", "stage 1", "stage 2"]
 IMDB, OOD = "imdb", ["sst2", "tweets"]
 IMDB_TEST = "test"  # the split name under which chapter 02 saved the test features
-
-
-def git_commit() -> tuple[str | None, bool | None]:
-    """The commit this ran at (``git rev-parse --short HEAD``) and whether tracked files had uncommitted changes;
-    ``(None, None)`` where git is not available."""
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                                check=True, timeout=30).stdout.strip()
-        changes = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                                 capture_output=True, text=True, check=True, timeout=30).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None, None
-    return (commit or None), bool(changes)
 
 
 def tweet_sample(profile):
@@ -208,11 +196,7 @@ def run(argv=None) -> dict:
         "date_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "commit": commit,
         "uncommitted_changes": uncommitted,
-        "machine": {"cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-                    "processor": platform.processor() or platform.machine(), "platform": platform.platform(),
-                    "torch": torch.__version__, "device": course.describe_device(),
-                    "load_average_1min_at_start": round(load_at_start, 2),
-                    "shared_with_other_jobs": args.shared_machine},
+        "machine": machine(load_at_start, args.shared_machine),
         "models": {
             "LSTM": {"checkpoint": course.portable_name(folders["LSTM"]), "made_by_this_run": made["LSTM"],
                      "recorded_test_accuracy": lstm_config.get("metrics", {}).get("test_accuracy"),

@@ -1,0 +1,34 @@
+"""What every benchmark records about the run itself: the commit and the machine (imported by the scripts here)."""
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def git_commit() -> tuple[str | None, bool | None]:
+    """The commit this ran at (``git rev-parse --short HEAD``) and whether tracked files had uncommitted changes;
+    ``(None, None)`` where git is not available."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                                check=True, timeout=30).stdout.strip()
+        changes = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                                 capture_output=True, text=True, check=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None, None
+    return (commit or None), bool(changes)
+
+
+def machine(load_at_start: float, shared: bool) -> dict:
+    """The machine as the result files record it."""
+    import torch
+
+    import course
+
+    return {"cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "processor": platform.processor() or platform.machine(), "platform": platform.platform(),
+            "torch": torch.__version__, "device": course.describe_device(),
+            "load_average_1min_at_start": round(load_at_start, 2), "shared_with_other_jobs": shared}
