@@ -16,9 +16,7 @@ Prints ONE JSON object (everything else goes to stderr).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
-import json
 import os
 import sys
 import time
@@ -28,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from run_info import git_commit, machine  # noqa: E402
+from run_info import emit, git_commit, machine  # noqa: E402
 
 WHAT = ("variants", "new-label")
 
@@ -106,10 +104,7 @@ def new_label(profile) -> dict:
 
 
 def main(argv=None) -> dict:
-    with contextlib.redirect_stdout(sys.stderr):
-        result = run(argv)
-    print(json.dumps(result, indent=2))
-    return result
+    return emit(run, argv)
 
 
 def run(argv=None) -> dict:

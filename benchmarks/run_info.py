@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import platform
 import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,3 +33,15 @@ def machine(load_at_start: float, shared: bool) -> dict:
             "processor": platform.processor() or platform.machine(), "platform": platform.platform(),
             "torch": torch.__version__, "device": course.describe_device(),
             "load_average_1min_at_start": round(load_at_start, 2), "shared_with_other_jobs": shared}
+
+
+def emit(run, argv=None) -> dict:
+    """Run ``run(argv)`` with everything it prints sent to stderr, then print its result as the ONE JSON object on
+    stdout (what every benchmark here promises)."""
+    import contextlib
+    import json
+
+    with contextlib.redirect_stdout(sys.stderr):
+        result = run(argv)
+    print(json.dumps(result, indent=2))
+    return result

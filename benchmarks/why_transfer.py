@@ -14,9 +14,7 @@ quick profile 20 to 70 minutes each on 2 cores. The JSON says which ones this ru
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
-import json
 import os
 import sys
 import time
@@ -26,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from run_info import git_commit, machine  # noqa: E402
+from run_info import emit, git_commit, machine  # noqa: E402
 
 # The chapter's probes (chapters/part2_roberta_transfer/06_why_transfer_pays.ipynb): a sentence and its expected label.
 PROBES = [
@@ -70,11 +68,7 @@ def lead_grows(correct: dict, a: str, b: str, ood: str, n_boot: int = 2000, seed
 
 
 def main(argv=None) -> dict:
-    """Everything but the final JSON goes to stderr, so that stdout is one JSON object."""
-    with contextlib.redirect_stdout(sys.stderr):
-        result = run(argv)
-    print(json.dumps(result, indent=2))
-    return result
+    return emit(run, argv)
 
 
 def run(argv=None) -> dict:

@@ -299,12 +299,13 @@ def _epochs(n: int) -> str:
 def sizes(profile: Profile) -> dict[str, str]:
     """The profile's sizes as the chapter texts print them (``None``, "the whole split", becomes its count)."""
     n_train = IMDB_TRAIN_SPLIT - profile.n_val if profile.n_train is None else profile.n_train
+    n_test = IMDB_TEST_SPLIT if profile.n_test is None else profile.n_test
     tweets_left = TWEETS_AFTER_DEDUP - profile.tweet_n_test - min(500, profile.tweet_n_test)
     curve = [n_train if s is None else s for s in profile.learning_curve_sizes]
     sst2 = ["all" if s is None else _n(s) for s in profile.sst2_curve_sizes]
     return {
         "model_id": profile.model_id, "n_train": _n(n_train), "n_val": _n(profile.n_val),
-        "n_test": _n(IMDB_TEST_SPLIT if profile.n_test is None else profile.n_test),
+        "n_test": _n(n_test),
         "tf_n_train": _n(n_train if profile.tf_n_train is None else min(profile.tf_n_train, n_train)),
         "lstm_vocab_size": _n(profile.lstm_vocab_size), "lstm_max_tokens": _n(profile.lstm_max_tokens),
         "lstm_epochs_text": _epochs(profile.lstm_epochs), "curve": _sizes_list(curve),
@@ -314,8 +315,7 @@ def sizes(profile: Profile) -> dict[str, str]:
         "tweet_n_train": _n(tweets_left if profile.tweet_n_train is None else profile.tweet_n_train),
         "tweet_n_test": _n(profile.tweet_n_test),
         "exercise_n_train": _n(profile.exercise_n_train),
-        "exercise_n_test": _n(IMDB_TEST_SPLIT if profile.n_test is None else profile.n_test)
-        if profile.exercise_n_test is None else _n(min(profile.exercise_n_test, profile.n_test or IMDB_TEST_SPLIT)),
+        "exercise_n_test": _n(n_test if profile.exercise_n_test is None else min(profile.exercise_n_test, n_test)),
     }
 
 

@@ -389,7 +389,7 @@ def compare_with_library(lookup, review_vector, train_step, profile, progress: b
         seconds = time.perf_counter() - start
         test = evaluate(model, make_loader(data["test"], 256, shuffle=False), progress=progress, device=device)
         return {"accuracy": test["accuracy"], "correct": test["preds"] == test["labels"], "seconds": seconds,
-                "ids": [x.tolist() for x in data["train"].ids[:200]]}
+                "ids": [x.tolist() for split in ("train", "test") for x in data[split].ids]}
 
     library_model = build_model(vocab, profile)
     start_weights = {k: v.clone() for k, v in library_model.state_dict().items()}
