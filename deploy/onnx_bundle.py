@@ -22,6 +22,8 @@ from tokenizers import Tokenizer
 from serve.bundle import BUNDLE_FORMAT, BUNDLE_JSON, sha256_file
 from serve.window import HEAD_FRACTION, Window, encode_texts, pad_batch
 
+from .gate import write_default_budgets
+
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 DEFAULT_ATOL = 1e-4  # max |logit difference| allowed between PyTorch and fp32 ONNX Runtime
@@ -139,6 +141,7 @@ def write_bundle_json(out_dir: Path, meta: dict) -> dict:
     meta["size_bytes"]["total"] = sum(meta["size_bytes"].values())
     meta["size_mb"] = round(meta["size_bytes"]["total"] / 1e6, 2)
     (out_dir / BUNDLE_JSON).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    write_default_budgets(out_dir)  # the behavioural gate's budgets live next to bundle.json (deploy/gate.py)
     return meta
 
 

@@ -116,7 +116,7 @@ def quantize_bundle(fp32_dir: str | Path, out_dir: str | Path, *, texts: list[st
     ids = fp32.encode(texts)
     ref = onnx_logits(fp32.session, ids, fp32.window.pad_id, fp32.uses_mask)
     got = onnx_logits(session(out_dir / MODEL_FILE), ids, fp32.window.pad_id, fp32.uses_mask)
-    meta = dict(fp32.meta)
+    meta = {k: v for k, v in fp32.meta.items() if k != "behaviour"}  # fp32's behavioural rates are not int8's
     meta.update({
         "name": f"{fp32.meta['name']}-int8" if not fp32.meta["name"].endswith("-int8") else fp32.meta["name"],
         "quantization": ("dynamic int8" if matmuls == "dynamic" else f"blockwise int8 (MatMulNBits, blocks of {BLOCK_SIZE})")

@@ -210,7 +210,7 @@ class Bundle:
     def public_metadata(self) -> dict:
         """What ``GET /api/model`` shows."""
         keys = ("name", "architecture", "labels", "quantization", "size_bytes", "size_mb", "test_accuracy",
-                "source_checkpoint", "created", "description")
+                "source_checkpoint", "created", "description", "behaviour")
         info = {k: self.meta.get(k) for k in keys}
         source = info["source_checkpoint"]
         if isinstance(source, str) and os.path.isabs(source):  # a bundle from elsewhere: never publish a server path

@@ -33,7 +33,7 @@ def test_missing_page_tools_names_what_is_missing(tmp_path, monkeypatch):
 
 
 def test_staged_api_without_page_serves_and_says_the_page_is_missing(bundle_dir, tmp_path):
-    ship = stage(bundle_dir, tmp_path / "ship", page=False)
+    ship = stage(bundle_dir, tmp_path / "ship", page=False, accept_over_budget=True)  # a tiny random model
     assert (ship / "bundle" / "bundle.json").is_file() and (ship / "serve" / "app.py").is_file()
     assert not (ship / "serve" / "frontend").exists()
     code = ("from serve.app import create_app; c = create_app('bundle').test_client(); "
