@@ -30,7 +30,8 @@ def test_wheel_carries_what_the_chapters_read(wheel_names):
               "serve/host/.dockerignore", "serve/frontend/package.json", "serve/frontend/package-lock.json",
               "serve/frontend/index.html", "serve/frontend/vite.config.js", "serve/frontend/src/App.jsx",
               "serve/frontend/src/api.js", "serve/window.py", "deploy/export.py", "course/profiles.py",
-              "starter_lstm/exercise.py", "roberta_transfer/recipes.py"]
+              "starter_lstm/exercise.py", "roberta_transfer/recipes.py", "deploy/behaviour_budgets.json",
+              "serve/behaviour.py"]
     missing = [name for name in needed if name not in wheel_names]
     assert not missing, f"the installed package would lack {missing}: add them to [tool.setuptools.package-data]"
 
