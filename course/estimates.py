@@ -242,7 +242,26 @@ CHAPTERS: dict[str, Chapter] = {
                              "conversions; more CPU cores take less", before=(10, 20)),
         },
         needs="Part 2's fine-tuned model"),
-    "02_flask_api": Chapter(
+    "02_behavioural_tests": Chapter(
+        "runs 12 behavioural tests (about 1,800 cases, 2,400 distinct sentences) on four models: Part 1's LSTM, Part "
+        "2's stage-1 and stage-2 models and the int8 bundle (no training)",
+        {
+            "ci": Estimate((0.5, 1), MEASURED, "24 s for the suite on the four models (about 6 s each) on 2026-12-06, "
+                           "on a shared machine, with the four models present", before=(5, 8)),
+            "quick": Estimate((1, 2), COMPUTED, "the ci run's 6 s a model with a window twice as long (the suite's "
+                              "sentences are short, so the window hardly matters); first, when missing, the LSTM (Part "
+                              "1, chapter 04: 20-30 min), stages 1 and 2 (65-70 min) and the bundle (chapter 1: 2-6 min)",
+                              before=(90, 105)),
+            "colab": Estimate((1, 2), COMPUTED, "2,400 sentences of ~15 tokens x 0.25 GFLOP on the GPU is under a second "
+                              "a model; the int8 bundle runs on the CPU (~10 ms a sentence at this length); first, when "
+                              "missing, the LSTM (2-4 min), stages 1 and 2 (5-10 min) and the bundle (3-5 min, as for "
+                              "chapter 3)", before=(10, 19)),
+            "full": Estimate((1, 3), COMPUTED, "as for colab, the int8 bundle on the CPU dominating; first, when missing, "
+                             "the LSTM (2-4 min), stages 1 and 2 (10-20 min) and the bundle (5-10 min, as for chapter 3)",
+                             before=(17, 34)),
+        },
+        needs="any of the four models (Part 1's LSTM, Part 2's stage 1 and stage 2, the int8 bundle)"),
+    "03_flask_api": Chapter(
         "serves the int8 bundle with Flask, then with gunicorn, and sends it a few requests (on the CPU)",
         {
             "ci": Estimate((0, 2), MEASURED, CI_REST, before=(0, 6)),
@@ -254,7 +273,7 @@ CHAPTERS: dict[str, Chapter] = {
                              before=(15, 30)),
         },
         needs="the int8 bundle (exported from Part 2's model)"),
-    "03_react_page": Chapter(
+    "04_react_page": Chapter(
         "builds the React page with npm and drives it in Chromium",
         {
             "ci": Estimate((0, 2), MEASURED, CI_REST, before=(0, 6)),
@@ -266,7 +285,7 @@ CHAPTERS: dict[str, Chapter] = {
                              before=(15, 30)),
         },
         needs="the int8 bundle (exported from Part 2's model)"),
-    "04_shipping": Chapter(
+    "05_shipping": Chapter(
         "stages the folder a host receives and measures its size and the worker's memory",
         {
             "ci": Estimate((0, 2), MEASURED, CI_REST, before=(0, 6)),

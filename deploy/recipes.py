@@ -12,6 +12,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
+
 import course
 import serve
 from roberta_transfer.recipes import KEEP_HINT, ensure_stage2
@@ -63,6 +65,29 @@ def chapter_bundle(profile, quantized: bool = True) -> Path:
               f"(a few minutes on a CPU). {KEEP_HINT}")
         export_part2(profile, checkpoint)
     return int8 if quantized else fp32
+
+
+def behaviour_models(profile) -> dict:
+    """The four models of the behavioural chapter, each as ``p_positive(texts) -> P(positive) per text``: Part 1's
+    LSTM, Part 2's stage 1 and stage 2 (PyTorch), and the int8 bundle through the server's own code (no torch).
+    Each is made first, by its own chapter's code, when it is missing."""
+    import starter_lstm
+    from roberta_transfer import load_checkpoint
+    from roberta_transfer.recipes import ensure_stage1, p_positive
+    from serve.behaviour import bundle_p_positive
+    from serve.bundle import Bundle
+    from starter_lstm.recipes import ensure_lstm
+
+    lstm, vocab, _ = starter_lstm.load_checkpoint(ensure_lstm(profile, progress=False))
+    stage1, tok1, _ = load_checkpoint(ensure_stage1(profile, progress=False))
+    stage2, tok2, _ = load_checkpoint(part2_checkpoint(profile))
+    bundle = Bundle(chapter_bundle(profile))
+    return {
+        "LSTM": lambda texts: np.array([p["probabilities"]["positive"] for p in starter_lstm.predict(lstm, vocab, texts)]),
+        "stage 1": lambda texts: p_positive(stage1, tok1, texts, profile.max_length),
+        "stage 2": lambda texts: p_positive(stage2, tok2, texts, profile.max_length),
+        "stage 2, int8 bundle": bundle_p_positive(bundle),
+    }
 
 
 def missing_page_tools(browser: bool = True) -> list[str]:

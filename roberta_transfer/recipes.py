@@ -21,7 +21,7 @@ from safetensors.torch import load_file, save_file
 import course
 
 from .checkpoint import load_checkpoint, read_config, save_checkpoint
-from .data import feature_loader, make_loader, tokenize_dataset
+from .data import encode_reviews, feature_loader, make_loader, tokenize_dataset
 from .freezing import count_trainable, freeze_encoder, unfreeze_all, unfreeze_top_layers
 from .model import HeadSpec, build_classifier
 from .training import evaluate, extract_features, train
@@ -164,6 +164,23 @@ def fine_tune(model, tokenizer, enc, profile, *, epochs: int | None = None, lr: 
 
 def evaluate_tokenised(model, tokenizer, ds, batch_size: int, progress: bool = False):
     return evaluate(model, make_loader(ds, tokenizer, 2 * batch_size, shuffle=False), progress=progress)
+
+
+@torch.no_grad()
+def p_positive(model, tokenizer, texts, max_length: int, batch_size: int = 64):
+    """P(positive) for raw texts (a numpy array), through the same tokenizer and head+tail window as training."""
+    import numpy as np
+
+    k = list(model.label_names).index("positive")
+    device = next(model.parameters()).device
+    model.eval()
+    out = []
+    for start in range(0, len(texts), batch_size):
+        ids = encode_reviews(tokenizer, texts[start:start + batch_size], max_length)
+        batch = tokenizer.pad({"input_ids": ids}, return_tensors="pt")
+        logits = model(batch["input_ids"].to(device), batch["attention_mask"].to(device))
+        out.append(logits.softmax(-1)[:, k].cpu().numpy())
+    return np.concatenate(out)
 
 
 def run_stage2_variant(profile, variant: str, stage1=None, enc=None, progress: bool = True) -> tuple:

@@ -20,6 +20,8 @@ GLUED = {
     "part2_roberta_transfer/06_why_transfer_pays.ipynb": ["ood_lstm_sst2_accuracy", "ood_stage2_sst2_accuracy",
                                                           "ood_lstm_tweets_accuracy", "ood_stage2_tweets_accuracy"],
     "part3_deploy/01_shrink_and_export.ipynb": ["int8_agreement"],
+    "part3_deploy/02_behavioural_tests.ipynb": [f"behaviour_stage2_{cap}" for cap in (
+        "vocabulary", "negation", "contrast", "temporal", "invariance", "direction")],
 }
 
 

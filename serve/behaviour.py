@@ -27,6 +27,8 @@ SUITE_VERSION = "course-behaviour/1"
 TOLERANCE = 0.1  # DIR: how far P(positive) may move the wrong way before a case fails (CheckList's default)
 KINDS = {"MFT": "minimum functionality", "INV": "invariance", "DIR": "directional expectation"}
 POSITIVE, NEGATIVE = 1, 0
+NOT_NEGATIVE = 2  # an MFT expectation for a two-label model: anything but a confident negative (P(positive) >= 1/3)
+EXPECTED_NAMES = {POSITIVE: "positive", NEGATIVE: "negative", NOT_NEGATIVE: "not negative (P(positive) >= 1/3)"}
 CAPABILITIES = ("vocabulary", "negation", "contrast", "temporal", "invariance", "direction")
 
 # --- the lexicon: short, unambiguous words; every template below draws from it -----------------------------------
@@ -59,7 +61,8 @@ def article(word: str) -> str:
 
 @dataclass(frozen=True)
 class Test:
-    """One behavioural test: ``cases`` are ``(text, expected)`` for MFT (expected 0 = negative, 1 = positive),
+    """One behavioural test: ``cases`` are ``(text, expected)`` for MFT (expected :data:`NEGATIVE`,
+    :data:`POSITIVE` or :data:`NOT_NEGATIVE`),
     ``(text, variant)`` for INV and ``(text, variant, sign)`` for DIR (sign +1: P(positive) must not fall)."""
 
     name: str
@@ -135,9 +138,9 @@ def build_suite(n: int = 150, seed: int = 0) -> list[Test]:
                       "a positive word under 'not' is negative: 'The acting was not good.'",
                       tuple((t, NEGATIVE) for t in _sample(rng, negated_pos, n))))
     tests.append(Test("negated negative", "negation", "MFT",
-                      "a negative word under 'not' leans positive: 'The ending was not bad at all.' (a two-label model "
-                      "has no 'neutral', so this is the test's reading)",
-                      tuple((t, POSITIVE) for t in _sample(rng, negated_neg, n))))
+                      "a negative word under 'not' is no negative verdict: 'The ending was not bad at all.' A two-label "
+                      "model has no 'neutral', so anything but a confident negative passes (P(positive) >= 1/3)",
+                      tuple((t, NOT_NEGATIVE) for t in _sample(rng, negated_neg, n))))
 
     contrast = []
     for n1 in NOUNS:
@@ -226,7 +229,7 @@ class TestResult:
             case = self.test.cases[i]
             row = {"text": case[0], "p_positive": round(float(self.p[i]), 3)}
             if self.test.kind == "MFT":
-                row["expected"] = "positive" if case[1] == POSITIVE else "negative"
+                row["expected"] = EXPECTED_NAMES[case[1]]
             else:
                 row.update(variant=case[1], p_positive_variant=round(float(self.p_variant[i]), 3))
             rows.append(row)
@@ -266,8 +269,8 @@ def run_suite(p_positive: Callable[[list[str]], Sequence[float]], suite: Sequenc
     """Run ``suite`` (default :func:`build_suite`) on a model given as ``p_positive(texts) -> P(positive) per text``.
 
     Every distinct text is scored once. A case fails when: MFT, the prediction (P >= 0.5 is positive) is not the
-    expected label; INV, the prediction of the variant differs from the original's; DIR, P(positive) moves the
-    wrong way by more than ``tolerance``.
+    expected label (for :data:`NOT_NEGATIVE`: P(positive) is below 1/3); INV, the prediction of the variant
+    differs from the original's; DIR, P(positive) moves the wrong way by more than ``tolerance``.
     """
     suite = list(build_suite() if suite is None else suite)
     texts = list(dict.fromkeys(t for test in suite for t in test.texts()))
@@ -281,8 +284,9 @@ def run_suite(p_positive: Callable[[list[str]], Sequence[float]], suite: Sequenc
         p = np.array([p_of[case[0]] for case in test.cases])
         if test.kind == "MFT":
             expected = np.array([case[1] for case in test.cases])
-            failed = (p >= 0.5).astype(int) != expected
-            results.append(TestResult(test, failed, np.abs(p - expected), p, None))
+            failed = np.where(expected == NOT_NEGATIVE, p < 1 / 3, (p >= 0.5).astype(int) != expected)
+            severity = np.where(expected == NOT_NEGATIVE, 1 - p, np.abs(p - expected))
+            results.append(TestResult(test, failed, severity, p, None))
             continue
         q = np.array([p_of[case[1]] for case in test.cases])
         if test.kind == "INV":

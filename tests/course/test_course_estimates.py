@@ -79,9 +79,9 @@ def test_the_chapter_comes_from_the_kernel_or_not_at_all(monkeypatch):
     monkeypatch.delenv("JPY_SESSION_NAME")
     import IPython
 
-    shell = types.SimpleNamespace(user_ns={"__vsc_ipynb_file__": "c:/course/chapters/part3_deploy/02_flask_api.ipynb"})
+    shell = types.SimpleNamespace(user_ns={"__vsc_ipynb_file__": "c:/course/chapters/part3_deploy/03_flask_api.ipynb"})
     monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
-    assert est.current_chapter() == "02_flask_api"
+    assert est.current_chapter() == "03_flask_api"
 
 
 def test_start_chapter_prints_the_estimate_only_for_a_known_chapter(monkeypatch, capsys):

@@ -41,9 +41,12 @@ def test_window_from_tokenizer():
         make_window(tok, 2)
 
 
+BUNDLE_FILES = ["behaviour_budgets.json", "bundle.json", "model.onnx", "tokenizer.json"]
+
+
 def test_bundle_json_and_parity(fp32_bundle):
     out, meta, _ = fp32_bundle
-    assert sorted(p.name for p in out.iterdir()) == ["bundle.json", "model.onnx", "tokenizer.json"]
+    assert sorted(p.name for p in out.iterdir()) == BUNDLE_FILES
     on_disk = json.loads((out / "bundle.json").read_text())
     for key in ("name", "architecture", "labels", "window", "quantization", "size_bytes", "size_mb", "test_accuracy",
                 "source_checkpoint", "parity", "model_sha256"):
@@ -134,7 +137,7 @@ def test_blockwise_matmuls(fp32_bundle, tmp_path):
     initializers = {init.name: init for init in onnx.load(str(tmp_path / "bw" / "model.onnx")).graph.initializer}
     assert not any(n.op_type in ("MatMul", "Gemm") and n.input[1] in initializers for n in nodes)  # no fp32 weights
     assert meta["int8_vs_fp32"]["label_agreement"] == 1.0
-    assert sorted(p.name for p in (tmp_path / "bw").iterdir()) == ["bundle.json", "model.onnx", "tokenizer.json"]
+    assert sorted(p.name for p in (tmp_path / "bw").iterdir()) == BUNDLE_FILES
     assert Bundle(tmp_path / "bw").predict(["good"])[0]["label"] in ("negative", "positive")
     with pytest.raises(ExportError, match="matmuls must be one of"):
         quantize_bundle(out, tmp_path / "bad", texts=TEXTS, matmuls="int4")

@@ -52,12 +52,19 @@ def test_vocabulary_cases_are_balanced_and_labelled_by_their_sentiment_word():
         assert found == {label}, text
 
 
-@pytest.mark.parametrize("name, label", [("negated positive", bh.NEGATIVE), ("negated negative", bh.POSITIVE)])
-def test_negation_cases_negate_a_word_of_the_other_polarity(name, label):
+@pytest.mark.parametrize("name, expected_label, negated", [("negated positive", bh.NEGATIVE, bh.POSITIVE),
+                                                            ("negated negative", bh.NOT_NEGATIVE, bh.NEGATIVE)])
+def test_negation_cases_negate_a_word_of_the_other_polarity(name, expected_label, negated):
     for text, expected in BY_NAME[name].cases:
         words = WORD.findall(text.lower())
-        assert expected == label and ("not" in words or "wasn't" in words), text
-        assert {polarity(w) for w in words} - {None} == {1 - label}, text
+        assert expected == expected_label and ("not" in words or "wasn't" in words), text
+        assert {polarity(w) for w in words} - {None} == {negated}, text
+
+
+def test_not_negative_passes_anything_but_a_confident_negative():
+    test = BY_NAME["negated negative"]
+    for p, rate in [(0.34, 0.0), (0.5, 0.0), (0.9, 0.0), (0.32, 1.0), (0.05, 1.0)]:
+        assert run_suite(lambda texts: np.full(len(texts), p), [test]).rates()[test.name] == rate, p
 
 
 def test_contrast_and_temporal_verdicts_follow_the_second_clause():
