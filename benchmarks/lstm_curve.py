@@ -105,9 +105,9 @@ def merge(paths) -> dict:
             gains[str(size)] = {"points": round(100 * diff, 2), "paired_interval_95": [round(100 * low, 2), round(100 * high, 2)]}
     results = {f"{r['embedding'].split(', ')[-1].lower()}_{r['train_reviews']}":
                {k: v for k, v in r.items() if k != "test_correct_bits"} for r in runs}
+    dates, commits = sorted(p["date_utc"] for p in parts), sorted({str(p.get("commit")) for p in parts})
     return {"benchmark": "lstm_curve", "profile": parts[0]["profile"], "n_test": n_test,
-            "dates_utc": sorted(p["date_utc"] for p in parts),
-            "commits": sorted({str(p.get("commit")) for p in parts}),
+            "date_utc": dates[0], "dates_utc": dates, "commit": "+".join(commits),
             "uncommitted_changes": any(p.get("uncommitted_changes") for p in parts),
             "sizes": sorted({r["train_reviews"] for r in runs}), "results": results,
             "glove_minus_random": gains,
