@@ -53,6 +53,7 @@ def curve(profile, sizes, kinds, out_path=None, shared=False) -> dict:
     from starter_lstm.recipes import build_vocab, train_and_test
 
     load = os.getloadavg()[0]
+    commit, uncommitted = git_commit()  # the code this run loaded, whatever is committed while it runs
     course.seed_everything(profile.seed)
     imdb = course.load_imdb(profile)
     p50 = dataclasses.replace(profile, lstm_embed_dim=50)  # same size as GloVe: only the starting point differs
@@ -77,7 +78,6 @@ def curve(profile, sizes, kinds, out_path=None, shared=False) -> dict:
                 "test_correct_bits": pack(correct)})
             print(f"{res['n_train']:>6} reviews, {name:17s}: test accuracy {res['test_accuracy']:.4f} "
                   f"({res['train_seconds']:.0f} s)", file=sys.stderr, flush=True)
-            commit, uncommitted = git_commit()
             report.update({"commit": commit, "uncommitted_changes": uncommitted, "machine": machine(load, shared),
                            "wall_minutes": round((time.perf_counter() - start) / 60, 2)})
             if out_path:  # after every model, so a run cut short keeps what it measured
