@@ -99,3 +99,15 @@ def test_missing_or_broken_budgets_stop_the_gate_with_what_to_do(bundle):
     set_budgets(bundle, {"vocabulary": 0.1})
     with pytest.raises(ValueError, match="no budget for negation"):
         check_bundle(bundle)
+
+
+def test_suite_runs_on_a_bundle_without_torch_as_on_a_host(tiny):
+    """`python -m serve.behaviour BUNDLE`: the same rates as above, with only the serving code imported."""
+    code = ("import json, sys, io, contextlib; from serve.behaviour import main; out = io.StringIO()\n"
+            "with contextlib.redirect_stdout(out): main([sys.argv[1]])\n"
+            "assert not [m for m in ('torch', 'transformers', 'course', 'deploy') if m in sys.modules]\n"
+            "print(json.dumps(json.loads(out.getvalue())['capability_failure_rates']))")
+    proc = subprocess.run([sys.executable, "-c", code, str(tiny[0])], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == tiny[1]
