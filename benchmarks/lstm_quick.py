@@ -128,4 +128,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from run_info import missing_input_exits  # benchmarks/, this script's folder
+
+    with missing_input_exits():
+        main()

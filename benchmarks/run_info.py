@@ -35,13 +35,31 @@ def machine(load_at_start: float, shared: bool) -> dict:
             "load_average_1min_at_start": round(load_at_start, 2), "shared_with_other_jobs": shared}
 
 
+def missing_input_exits():
+    """A context in which a missing input (a dataset or model the mirror lacks, the GloVe package) ends the script
+    with the course's own message and exit status 2, instead of a traceback (what a DVC stage then shows)."""
+    import contextlib
+
+    from course.sources import SourceNotFoundError
+
+    @contextlib.contextmanager
+    def guard():
+        try:
+            yield
+        except (SourceNotFoundError, ImportError) as exc:
+            print(f"Missing input: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
+
+    return guard()
+
+
 def emit(run, argv=None) -> dict:
     """Run ``run(argv)`` with everything it prints sent to stderr, then print its result as the ONE JSON object on
-    stdout (what every benchmark here promises)."""
+    stdout (what every benchmark here promises). A missing input ends it with the course's message (exit 2)."""
     import contextlib
     import json
 
-    with contextlib.redirect_stdout(sys.stderr):
+    with missing_input_exits(), contextlib.redirect_stdout(sys.stderr):
         result = run(argv)
     print(json.dumps(result, indent=2))
     return result

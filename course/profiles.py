@@ -226,8 +226,21 @@ def get_profile(name: str | None = None) -> Profile:
     a GPU of less than 24 GB (Colab's T4), ``full`` on a larger GPU, ``quick`` without a GPU.
 
     ``$COURSE_MODEL``, when set, replaces the profile's model id (for example to try
-    ``distilbert/distilroberta-base`` in the quick profile).
+    ``distilbert/distilroberta-base`` in the quick profile). ``$COURSE_PARAMS``, when set, names a ``params.yaml``
+    (:mod:`course.params`, what a DVC stage runs with): its profile, with the file's values.
     """
+    params = os.environ.get("COURSE_PARAMS")
+    if params:
+        from .params import read_params
+
+        profile = read_params(params)
+        asked = (name or os.environ.get(PROFILE_ENV) or profile.name).strip().lower()
+        if asked != profile.name:
+            raise ValueError(f"COURSE_PARAMS={params} describes the {profile.name!r} profile, but {asked!r} was asked "
+                             f"for: unset one of them, or write the file for {asked!r} (python -m course.params write "
+                             f"{asked}).")
+        model = os.environ.get(MODEL_ENV)
+        return dataclasses.replace(profile, model_id=model.strip()) if model else profile
     chosen = name or os.environ.get(PROFILE_ENV) or profile_for_hardware(_gpu_memory_gib())
     chosen = chosen.strip().lower()
     if chosen not in PROFILES:

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Run every test on a fresh machine:
 #   1. the unit tests of the packages (pytest tests/), in .venv (requirements.txt's pinned versions);
-#   2. .venv-colab, an environment like Google Colab's runtime (colab/README.md), built by scripts/colab_env.sh,
+#   2. the DVC pipeline (dvc.yaml) in the ci profile, in a temporary git copy (tests/pipeline);
+#   3. .venv-colab, an environment like Google Colab's runtime (colab/README.md), built by scripts/colab_env.sh,
 #      which also checks that the chapters' set-up cell installs the course there without replacing any package;
-#   3. the unit tests again, in .venv-colab (Colab's versions of transformers, datasets, numpy, ...);
-#   4. every chapter executed top to bottom in a fresh kernel in the `ci` profile (nbmake), on a copy of the book,
+#   4. the unit tests again, in .venv-colab (Colab's versions of transformers, datasets, numpy, ...);
+#   5. every chapter executed top to bottom in a fresh kernel in the `ci` profile (nbmake), on a copy of the book,
 #      in .venv-colab as on Colab: a stand-in google.colab imported at kernel start, the course imported from the
 #      package the set-up cell installed (never from this checkout);
-#   5. the book built (in .venv) from those executed chapters with `jupyter-book build -W`, then checked.
+#   6. the book built (in .venv) from those executed chapters with `jupyter-book build -W`, then checked.
 # Needs COURSE_MIRROR (the offline mirror) unless the Hugging Face Hub is reachable.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,21 +28,26 @@ t0=$(date +%s)
 ts=$t0
 took() { echo "-- $1 took $(( $(date +%s) - ts )) s"; ts=$(date +%s); }
 
-echo "== 1/5 unit tests, in .venv"
+echo "== 1/6 unit tests, in .venv"
 in_venv "$PY" -m pytest tests -p no:cacheprovider
-took "1/5"
+took "1/6"
 
-echo "== 2/5 the Colab-like environment .venv-colab, and the set-up cell's install checked in it"
+echo "== 2/6 the DVC pipeline (dvc.yaml) in the ci profile, in a temporary git copy: from an empty cache, again (nothing"
+echo "   runs), and with one parameter changed (only the stages that read it run)"
+in_venv "$PY" -m pytest tests/pipeline -m pipeline -p no:cacheprovider -s
+took "2/6"
+
+echo "== 3/6 the Colab-like environment .venv-colab, and the set-up cell's install checked in it"
 scripts/colab_env.sh
-took "2/5"
+took "3/6"
 
-echo "== 3/5 unit tests, in .venv-colab"
+echo "== 4/6 unit tests, in .venv-colab"
 # With the stand-in google.colab importable (not imported); `python -m pytest` puts this checkout first on the path,
 # so these are the checkout's packages against Colab's library versions.
 PYTHONPATH=$root/scripts/colab_stub PATH="$root/.venv-colab/bin:$system_path" "$CPY" -m pytest tests -p no:cacheprovider
-took "3/5"
+took "4/6"
 
-echo "== 4/5 chapters, executed in the ci profile, in .venv-colab as on Colab"
+echo "== 5/6 chapters, executed in the ci profile, in .venv-colab as on Colab"
 work=$(mktemp -d "${TMPDIR:-/tmp}/course-book.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cp -r _config.yml _toc.yml book chapters "$work/"
@@ -57,13 +63,13 @@ in_colab() { PYTHONPATH=$root/scripts/colab_stub IPYTHONDIR=$work/ipython PATH="
 (cd "$work" && in_colab "$CPY" "$root/scripts/check_colab_install.py" kernel 2>&1 | grep -v "running over TCP without encryption")
 (cd "$work" && in_colab "$CPY" -m pytest -p no:cacheprovider -ra --nbmake --nbmake-timeout=900 --overwrite --durations=0 \
    chapters)
-took "4/5"
+took "5/6"
 
-echo "== 5/5 the book, from the executed chapters, in .venv"
+echo "== 6/6 the book, from the executed chapters, in .venv"
 sed -i 's/^  execute_notebooks: cache$/  execute_notebooks: "off"/' "$work/_config.yml"
 grep -q 'execute_notebooks: "off"' "$work/_config.yml"
 in_venv jupyter-book build -W --keep-going "$work" > "$work/build.log" 2>&1 || { tail -40 "$work/build.log"; exit 1; }
 in_venv "$PY" scripts/check_built_book.py "$work/_build/html"
 in_venv "$PY" scripts/check_lessons.py "$work/chapters"
-took "5/5"
+took "6/6"
 echo "all tests passed in $(( $(date +%s) - t0 )) s"

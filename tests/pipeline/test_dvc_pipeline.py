@@ -1,0 +1,94 @@
+"""The DVC pipeline (dvc.yaml) in the ci profile, in a temporary git copy of the repository (never this checkout):
+from an empty cache it runs every stage; a second `dvc repro` runs nothing; changing one parameter re-runs only the
+stages that depend on it; a missing input stops a stage with the course's own message.
+
+Marked `pipeline`: scripts/test.sh runs it once, as its own step (it needs DVC, which the Colab-like environment
+does not install), not with the unit tests.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.pipeline
+ROOT = Path(__file__).resolve().parents[2]
+STAGES = ("lstm_small_pair", "lstm_curve")
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    """A git copy of the checkout's tracked files (with uncommitted edits), the ci profile in params.yaml, DVC set up
+    with a local cache only and its usage analytics off."""
+    work = tmp_path_factory.mktemp("pipeline") / "course"
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    for rel in filter(None, files.split("\0")):
+        if (ROOT / rel).is_file():
+            (work / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / rel, work / rel)
+    env = pipeline_env(work)
+    for cmd in (["git", "init", "-q"], [sys.executable, "-m", "course.params", "write", "ci"],
+                ["git", "add", "-A"], ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "copy"],
+                ["dvc", "config", "--local", "core.analytics", "false"]):
+        subprocess.run(cmd, cwd=work, env=env, check=True, capture_output=True, text=True)
+    return work
+
+
+def pipeline_env(work: Path, **changes) -> dict:
+    env = dict(os.environ, DVC_NO_ANALYTICS="1", HF_HUB_OFFLINE="1", PYTHONPATH=str(work),
+               PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}", **changes)
+    env.pop("COURSE_PROFILE", None)  # the profile comes from params.yaml
+    env.pop("COURSE_ARTIFACTS", None)
+    return env
+
+
+def dvc(repo: Path, *args, **env) -> tuple[str, float]:
+    start = time.perf_counter()
+    proc = subprocess.run(["dvc", *args], cwd=repo, env=pipeline_env(repo, **env), capture_output=True, text=True,
+                          timeout=900)
+    seconds = time.perf_counter() - start
+    print(f"dvc {' '.join(args)}: {seconds:.1f} s")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.stdout + proc.stderr, seconds
+
+
+def ran(output: str) -> set[str]:
+    return {s for s in STAGES if f"Running stage '{s}'" in output}
+
+
+def test_pipeline_runs_then_caches_then_reruns_only_what_a_parameter_touches(repo):
+    out, _ = dvc(repo, "repro")  # DVC's cache is empty: every stage runs
+    assert ran(out) == set(STAGES), out[-2000:]
+    curve = json.loads((repo / "benchmarks/results/pipeline_ci_lstm_curve.json").read_text())
+    assert curve["profile"] == "ci" and curve["sizes"] == [100, 400, 1600] and len(curve["results"]) == 9
+    pair = json.loads((repo / "benchmarks/results/pipeline_ci_lstm_small_pair.json").read_text())
+    assert set(pair["results"]) == {"random_1000", "glove_1000"}
+    lock = (repo / "dvc.lock").read_text()
+    assert all(f"{s}:" in lock for s in STAGES)
+
+    out, _ = dvc(repo, "repro")  # nothing changed: nothing runs
+    assert ran(out) == set() and "didn't change, skipping" in out
+
+    out, _ = dvc(repo, "exp", "run", "-S", "profile.learning_curve_sizes=[100,400]")
+    assert ran(out) == {"lstm_curve"}, out[-2000:]  # the small pair does not read the curve's sizes
+    curve = json.loads((repo / "benchmarks/results/pipeline_ci_lstm_curve.json").read_text())
+    assert curve["sizes"] == [100, 400]
+    shown, _ = dvc(repo, "params", "diff")
+    assert "profile.learning_curve_sizes" in shown
+
+
+def test_a_stage_without_its_data_fails_with_the_course_message(repo, tmp_path):
+    empty = tmp_path / "no-mirror"
+    empty.mkdir()
+    proc = subprocess.run(["dvc", "repro", "--force", "lstm_small_pair"], cwd=repo, capture_output=True, text=True,
+                          timeout=600, env=pipeline_env(repo, COURSE_MIRROR=str(empty)))
+    assert proc.returncode != 0
+    text = proc.stdout + proc.stderr
+    assert "Missing input: Cannot load the dataset 'stanfordnlp/imdb'" in text and "COURSE_MIRROR" in text, text[-3000:]
+    assert "Traceback" not in text, text[-3000:]
