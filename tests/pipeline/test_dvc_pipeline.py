@@ -33,8 +33,9 @@ def repo(tmp_path_factory):
             (work / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / rel, work / rel)
     env = pipeline_env(work)
-    for cmd in (["git", "init", "-q"], [sys.executable, "-m", "course.params", "write", "ci"],
-                ["git", "add", "-A"], ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "copy"],
+    for cmd in (["git", "init", "-q"], ["git", "config", "user.name", "course tests"],
+                ["git", "config", "user.email", "tests@example.org"],  # dvc exp run commits too
+                [sys.executable, "-m", "course.params", "write", "ci"], ["git", "add", "-A"], ["git", "commit", "-qm", "copy"],
                 ["dvc", "config", "--local", "core.analytics", "false"]):
         subprocess.run(cmd, cwd=work, env=env, check=True, capture_output=True, text=True)
     return work
