@@ -17,7 +17,7 @@ import json
 import shutil
 from pathlib import Path
 
-from serve.behaviour import bundle_p_positive, over_budget, read_budgets, run_suite
+from serve.behaviour import BudgetError, bundle_p_positive, over_budget, read_budgets, run_suite
 from serve.bundle import BUNDLE_JSON, Bundle
 
 BUDGETS_FILE = "behaviour_budgets.json"
@@ -35,9 +35,8 @@ def write_default_budgets(bundle_dir: str | Path) -> Path:
     return target
 
 
-def check_bundle(bundle_dir: str | Path, accept_over_budget: bool = False, record: bool = True) -> dict:
-    """Run the behavioural suite on the bundle, record the result in its ``bundle.json`` (with ``record``), and
-    return it. Raises :class:`GateError` when a capability fails more often than its budget, unless
+def check_bundle(bundle_dir: str | Path, accept_over_budget: bool = False) -> dict:
+    """Run the behavioural suite on the bundle, record the result in its ``bundle.json`` and return it. Raises :class:`GateError` when a capability fails more often than its budget, unless
     ``accept_over_budget`` (the acceptance is recorded too)."""
     bundle_dir = Path(bundle_dir)
     budgets = read_budgets(bundle_dir / BUDGETS_FILE)
@@ -48,11 +47,10 @@ def check_bundle(bundle_dir: str | Path, accept_over_budget: bool = False, recor
     summary = {**result.summary(), "budgets": budgets, "over_budget": sorted(over), "passed": not over,
                "accepted_over_budget": bool(over) and accept_over_budget,
                "checked": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()}
-    if record:
-        meta_path = bundle_dir / BUNDLE_JSON
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        meta["behaviour"] = summary
-        meta_path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    meta_path = bundle_dir / BUNDLE_JSON
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["behaviour"] = summary
+    meta_path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     if over and not accept_over_budget:
         lines = [f"  {cap}: fails {100 * rate:.1f}% of its cases, budget {100 * budget:.1f}%"
                  for cap, (rate, budget) in over.items()]
@@ -70,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         summary = check_bundle(args.bundle, args.accept_over_budget)
-    except GateError as exc:
+    except (GateError, BudgetError) as exc:
         print(exc)
         return 1
     print(json.dumps(summary, indent=2))

@@ -24,6 +24,7 @@ import shutil
 from pathlib import Path
 
 import serve
+from serve.behaviour import BudgetError
 from serve.bundle import read_metadata
 
 from .gate import GateError, check_bundle
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         out = stage(args.bundle, args.out, args.frontend, args.overwrite, accept_over_budget=args.accept_over_budget)
-    except GateError as exc:
+    except (GateError, BudgetError) as exc:
         print(exc)
         return 1
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())

@@ -92,10 +92,13 @@ def test_command_line_refuses_with_the_message_and_exit_code_1(bundle, tmp_path)
     assert not (tmp_path / "s").exists()
 
 
-def test_missing_or_broken_budgets_stop_the_gate_with_what_to_do(bundle):
+def test_missing_or_broken_budgets_stop_the_gate_with_what_to_do(bundle, tmp_path):
     (bundle / BUDGETS_FILE).unlink()
     with pytest.raises(ValueError, match="copy deploy/behaviour_budgets.json"):
         check_bundle(bundle)
+    proc = subprocess.run([sys.executable, "-m", "deploy.gate", str(bundle)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 1 and "copy deploy/behaviour_budgets.json" in proc.stdout and "Traceback" not in proc.stderr
     set_budgets(bundle, {"vocabulary": 0.1})
     with pytest.raises(ValueError, match="no budget for negation"):
         check_bundle(bundle)
