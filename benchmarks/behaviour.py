@@ -34,6 +34,7 @@ def run(argv=None) -> dict:
 
     profile = course.get_profile(args.profile)
     load = os.getloadavg()[0]
+    commit, uncommitted = git_commit()  # the code this run loads
     start = time.perf_counter()
     models = behaviour_models(profile)
     made_seconds = time.perf_counter() - start
@@ -53,7 +54,6 @@ def run(argv=None) -> dict:
             out["models"][name]["worst"] = {r.test.name: r.worst(3) for r in result.results}
     bundle_rates = out["models"]["stage 2, int8 bundle"]["capability_failure_rates"]
     out["gate_with_default_budgets"] = {"budgets": budgets, "over_budget": sorted(over_budget(bundle_rates, budgets))}
-    commit, uncommitted = git_commit()
     out.update({"commit": commit, "uncommitted_changes": uncommitted, "machine": machine(load, args.shared_machine),
                 "minutes": {"models_made_or_loaded": round(made_seconds / 60, 2),
                             "total": round((time.perf_counter() - start) / 60, 2)}})
