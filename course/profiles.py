@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass
 
 PROFILE_ENV = "COURSE_PROFILE"
+PARAMS_ENV = "COURSE_PARAMS"  # a params.yaml (course/params.py): the profile a DVC stage runs with
 MODEL_ENV = "COURSE_MODEL"
 
 
@@ -229,7 +230,7 @@ def get_profile(name: str | None = None) -> Profile:
     ``distilbert/distilroberta-base`` in the quick profile). ``$COURSE_PARAMS``, when set, names a ``params.yaml``
     (:mod:`course.params`, what a DVC stage runs with): its profile, with the file's values.
     """
-    params = os.environ.get("COURSE_PARAMS")
+    params = os.environ.get(PARAMS_ENV)
     if params:
         from .params import read_params
 
