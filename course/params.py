@@ -19,6 +19,7 @@ import os
 from pathlib import Path
 
 from .profiles import PARAMS_ENV
+
 HEADER = ("# One profile of course/profiles.py, for DVC (dvc.yaml). Written by `python -m course.params write NAME`;\n"
           "# the tests check that it equals the dataclass. Change sizes in course/profiles.py, or for one experiment\n"
           "# with `dvc exp run -S profile.FIELD=VALUE`, never by hand here.\n")
