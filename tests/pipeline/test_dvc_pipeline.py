@@ -19,7 +19,7 @@ import pytest
 
 pytestmark = pytest.mark.pipeline
 ROOT = Path(__file__).resolve().parents[2]
-STAGES = ("lstm_small_pair", "lstm_curve")
+STAGES = ("lstm_small_pair", "lstm_curve", "behaviour")
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +70,9 @@ def test_pipeline_runs_then_caches_then_reruns_only_what_a_parameter_touches(rep
     assert curve["profile"] == "ci" and curve["sizes"] == [100, 400, 1600] and len(curve["results"]) == 9
     pair = json.loads((repo / "benchmarks/results/pipeline_ci_lstm_small_pair.json").read_text())
     assert set(pair["results"]) == {"random_1000", "glove_1000"}
+    behaviour = json.loads((repo / "benchmarks/results/pipeline_ci_behaviour.json").read_text())
+    assert behaviour["profile"] == "ci" and len(behaviour["models"]) == 4
+    assert all(len(m["capability_failure_rates"]) == 6 for m in behaviour["models"].values())
     lock = (repo / "dvc.lock").read_text()
     assert all(f"{s}:" in lock for s in STAGES)
 
@@ -77,7 +80,7 @@ def test_pipeline_runs_then_caches_then_reruns_only_what_a_parameter_touches(rep
     assert ran(out) == set() and "didn't change, skipping" in out
 
     out, _ = dvc(repo, "exp", "run", "-S", "profile.learning_curve_sizes=[100,400]")
-    assert ran(out) == {"lstm_curve"}, out[-2000:]  # the small pair does not read the curve's sizes
+    assert ran(out) == {"lstm_curve"}, out[-2000:]  # neither the small pair nor the suite reads the curve's sizes
     curve = json.loads((repo / "benchmarks/results/pipeline_ci_lstm_curve.json").read_text())
     assert curve["sizes"] == [100, 400]
     shown, _ = dvc(repo, "params", "diff")
