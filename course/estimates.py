@@ -226,6 +226,18 @@ CHAPTERS: dict[str, Chapter] = {
                              "10-20 min)", before=(12, 24)),
         },
         needs="one of the three models (Part 1's LSTM, Part 2's stage 1 or stage 2)"),
+    "07_reproducible_experiments": Chapter(
+        "runs Part 1's learning curve (nine small LSTMs) as a DVC pipeline stage, twice, in the ci profile whatever the "
+        "profile, in a temporary copy of the course (installing DVC first where it is missing)",
+        {
+            "ci": Estimate((2, 4), COMPUTED, "the DVC pipeline test's ci learning curve (about 40 s a run in "
+                           "scripts/test.sh, 2026-12-06) twice, plus DVC's own commands (a few seconds each) and, "
+                           "where DVC is missing, its install (about a minute)"),
+            "quick": Estimate((2, 4), COMPUTED, "the same work as in ci: the chapter runs the ci profile's pipeline"),
+            "colab": Estimate((2, 5), COMPUTED, "the same work as in ci, the nine small LSTMs on the GPU or the CPU, "
+                              "plus cloning the course and installing DVC (1-2 min)"),
+            "full": Estimate((2, 4), COMPUTED, "the same work as in ci: the chapter runs the ci profile's pipeline"),
+        }),
     # Part 3 -------------------------------------------------------------------------------------------------
     "01_shrink_and_export": Chapter(
         "exports the Part 2 model to ONNX and makes three int8 versions of it, each compared with fp32 on 120 IMDb "

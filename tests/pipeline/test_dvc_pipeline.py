@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+
+from course.experiments import Source, environment, temporary_copy
 
 pytestmark = pytest.mark.pipeline
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,29 +25,13 @@ STAGES = ("lstm_small_pair", "lstm_curve", "behaviour")
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
-    """A git copy of the checkout's tracked files (with uncommitted edits), the ci profile in params.yaml, DVC set up
-    with a local cache only and its usage analytics off."""
-    work = tmp_path_factory.mktemp("pipeline") / "course"
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    for rel in filter(None, files.split("\0")):
-        if (ROOT / rel).is_file():
-            (work / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / rel, work / rel)
-    env = pipeline_env(work)
-    for cmd in (["git", "init", "-q"], ["git", "config", "user.name", "course tests"],
-                ["git", "config", "user.email", "tests@example.org"],  # dvc exp run commits too
-                [sys.executable, "-m", "course.params", "write", "ci"], ["git", "add", "-A"], ["git", "commit", "-qm", "copy"],
-                ["dvc", "config", "--local", "core.analytics", "false"]):
-        subprocess.run(cmd, cwd=work, env=env, check=True, capture_output=True, text=True)
-    return work
+    """A git copy of the checkout's files (with uncommitted edits), the ci profile in params.yaml, DVC set up with a
+    local cache only and its usage analytics off (course.experiments, as chapter 07 of Part 2 makes it)."""
+    return temporary_copy("ci", Source(str(ROOT)), parent=tmp_path_factory.mktemp("pipeline"))
 
 
 def pipeline_env(work: Path, **changes) -> dict:
-    env = dict(os.environ, DVC_NO_ANALYTICS="1", HF_HUB_OFFLINE="1", PYTHONPATH=str(work),
-               PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}", **changes)
-    env.pop("COURSE_PROFILE", None)  # the profile comes from params.yaml
-    env.pop("COURSE_ARTIFACTS", None)
-    return env
+    return environment(work, HF_HUB_OFFLINE="1", **changes)
 
 
 def dvc(repo: Path, *args, **env) -> tuple[str, float]:
