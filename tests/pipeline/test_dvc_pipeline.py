@@ -20,7 +20,7 @@ from course.experiments import Source, environment, temporary_copy
 
 pytestmark = pytest.mark.pipeline
 ROOT = Path(__file__).resolve().parents[2]
-STAGES = ("lstm_small_pair", "lstm_curve", "behaviour")
+STAGES = ("lstm_small_pair", "lstm_curve", "behaviour", "why_transfer")
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +58,9 @@ def test_pipeline_runs_then_caches_then_reruns_only_what_a_parameter_touches(rep
     behaviour = json.loads((repo / "benchmarks/results/pipeline_ci_behaviour.json").read_text())
     assert behaviour["profile"] == "ci" and len(behaviour["models"]) == 4
     assert all(len(m["capability_failure_rates"]) == 6 for m in behaviour["models"].values())
+    why = json.loads((repo / "benchmarks/results/pipeline_ci_why_transfer.json").read_text())
+    assert why["profile"] == "ci" and set(why["models"]) == {"LSTM", "stage 1", "stage 2"}
+    assert why["sizes"]["imdb_test"] == 400 and why["sizes"]["tweets_test"] > 0
     lock = (repo / "dvc.lock").read_text()
     assert all(f"{s}:" in lock for s in STAGES)
 
