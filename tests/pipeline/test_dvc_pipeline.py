@@ -20,7 +20,7 @@ from course.experiments import Source, environment, temporary_copy
 
 pytestmark = pytest.mark.pipeline
 ROOT = Path(__file__).resolve().parents[2]
-STAGES = ("lstm_small_pair", "lstm_curve", "behaviour", "why_transfer")
+STAGES = ("lstm_small_pair", "lstm_curve", "behaviour", "why_transfer", "new_label")
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +61,8 @@ def test_pipeline_runs_then_caches_then_reruns_only_what_a_parameter_touches(rep
     why = json.loads((repo / "benchmarks/results/pipeline_ci_why_transfer.json").read_text())
     assert why["profile"] == "ci" and set(why["models"]) == {"LSTM", "stage 1", "stage 2"}
     assert why["sizes"]["imdb_test"] == 400 and why["sizes"]["tweets_test"] > 0
+    label = json.loads((repo / "benchmarks/results/pipeline_ci_new_label.json").read_text())["new_label"]
+    assert label["labels"] == ["negative", "neutral", "positive"] and {"grown", "fresh"} <= set(label)
     lock = (repo / "dvc.lock").read_text()
     assert all(f"{s}:" in lock for s in STAGES)
 
