@@ -20,7 +20,7 @@ from course.experiments import Source, environment, temporary_copy
 
 pytestmark = pytest.mark.pipeline
 ROOT = Path(__file__).resolve().parents[2]
-STAGES = ("lstm_small_pair", "lstm_curve", "behaviour", "why_transfer", "new_label")
+STAGES = ("lstm_small_pair", "lstm_curve", "behaviour", "why_transfer", "new_label", "part2_variants")
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +63,9 @@ def test_pipeline_runs_then_caches_then_reruns_only_what_a_parameter_touches(rep
     assert why["sizes"]["imdb_test"] == 400 and why["sizes"]["tweets_test"] > 0
     label = json.loads((repo / "benchmarks/results/pipeline_ci_new_label.json").read_text())["new_label"]
     assert label["labels"] == ["negative", "neutral", "positive"] and {"grown", "fresh"} <= set(label)
+    variants = json.loads((repo / "benchmarks/results/pipeline_ci_part2_variants.json").read_text())["variants"]
+    assert set(variants["variants"]) == {"head", "top", "full"}
+    assert all(v["n_test"] == 400 for v in variants["variants"].values())
     lock = (repo / "dvc.lock").read_text()
     assert all(f"{s}:" in lock for s in STAGES)
 
