@@ -106,7 +106,9 @@ def environment(repo: Path, **changes: str) -> dict:
 
 def temporary_copy(profile: str = "ci", source: Source | None = None, parent: Path | None = None) -> Path:
     """A new git repository holding a copy of the course, ``profile``'s sizes in its ``params.yaml``, committed;
-    DVC with a local cache only and analytics off. Returns its folder (inside a new temporary folder)."""
+    DVC with a local cache only and analytics off. The committed ``dvc.lock`` records the reference runs of the
+    committed profile (quick): a copy in another profile starts without it. Returns its folder (inside a new
+    temporary folder)."""
     source = source or repository_source()
     work = Path(tempfile.mkdtemp(prefix="course-experiments-", dir=parent)) / "course"
     if source.is_folder:
@@ -121,6 +123,9 @@ def temporary_copy(profile: str = "ci", source: Source | None = None, parent: Pa
         _run(["git", "clone", "-q", source.location, str(work)], work.parent)
         if source.commit:
             _run(["git", "checkout", "-q", source.commit], work)
+    lock = work / "dvc.lock"
+    if lock.is_file() and _params_profile(work) != profile:
+        lock.unlink()  # it records the committed profile's runs (quick): a copy in another profile starts without it
     env = environment(work)
     for cmd in (["git", "config", "user.name", "course experiments"],
                 ["git", "config", "user.email", "experiments@example.org"],  # `dvc exp run` commits in the copy
@@ -129,6 +134,14 @@ def temporary_copy(profile: str = "ci", source: Source | None = None, parent: Pa
                 ["dvc", "config", "--local", "core.analytics", "false"]):
         _run(cmd, work, env)
     return work
+
+
+def _params_profile(repo: Path) -> str | None:
+    import yaml
+
+    path = repo / "params.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    return (data.get("profile") or {}).get("name") if isinstance(data, dict) else None
 
 
 def dvc(repo: Path, *args: str, check: bool = True, timeout: float = 1800, **env: str) -> subprocess.CompletedProcess:
