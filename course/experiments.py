@@ -144,13 +144,10 @@ def _params_profile(repo: Path) -> str | None:
     return (data.get("profile") or {}).get("name") if isinstance(data, dict) else None
 
 
-def dvc(repo: Path, *args: str, check: bool = True, timeout: float = 1800, **env: str) -> subprocess.CompletedProcess:
-    """``dvc ARGS`` in the copy ``repo`` (see :func:`environment`); with ``check``, a failure raises
-    :class:`ExperimentError` showing the end of DVC's output."""
-    cmd = ["dvc", *args]
-    if check:
-        return _run(cmd, repo, environment(repo, **env), timeout)
-    return subprocess.run(cmd, cwd=repo, env=environment(repo, **env), capture_output=True, text=True, timeout=timeout)
+def dvc(repo: Path, *args: str, timeout: float = 1800, **env: str) -> subprocess.CompletedProcess:
+    """``dvc ARGS`` in the copy ``repo`` (see :func:`environment`); a failure raises :class:`ExperimentError`
+    showing the end of DVC's output."""
+    return _run(["dvc", *args], repo, environment(repo, **env), timeout)
 
 
 def stages_run(output: str) -> list[str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from course.experiments import Source, environment, temporary_copy
+from course.experiments import Source, environment, stages_run, temporary_copy
 
 pytestmark = pytest.mark.pipeline
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +45,7 @@ def dvc(repo: Path, *args, **env) -> tuple[str, float]:
 
 
 def ran(output: str) -> set[str]:
-    return {s for s in STAGES if f"Running stage '{s}'" in output}
+    return set(stages_run(output))
 
 
 def test_pipeline_runs_then_caches_then_reruns_only_what_a_parameter_touches(repo):
