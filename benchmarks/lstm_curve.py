@@ -34,6 +34,7 @@ from run_info import emit, git_commit, machine  # noqa: E402
 # name on the page -> (embeddings, freeze), as in the chapter
 KINDS = {"random": ("random", False), "GloVe, trainable": ("glove", False), "GloVe, frozen": ("glove", True)}
 KEYS = {"random": "random", "trainable": "GloVe, trainable", "frozen": "GloVe, frozen"}
+PLOT_COLUMNS = {"random": "random", "GloVe, trainable": "glove_trainable", "GloVe, frozen": "glove_frozen"}
 
 
 def pack(correct) -> str:
@@ -105,11 +106,15 @@ def merge(paths) -> dict:
             gains[str(size)] = {"points": round(100 * diff, 2), "paired_interval_95": [round(100 * low, 2), round(100 * high, 2)]}
     results = {f"{r['embedding'].split(', ')[-1].lower()}_{r['train_reviews']}":
                {k: v for k, v in r.items() if k != "test_correct_bits"} for r in runs}
+    sizes = sorted({r["train_reviews"] for r in runs})
+    # one row per size, one column per embedding: the table `dvc plots show` draws (dvc.yaml, "plots")
+    curve_rows = [{"train_reviews": size, **{PLOT_COLUMNS[kind]: by[size, kind]["test_accuracy"]
+                                             for kind in KINDS if (size, kind) in by}} for size in sizes]
     dates, commits = sorted(p["date_utc"] for p in parts), sorted({str(p.get("commit")) for p in parts})
     return {"benchmark": "lstm_curve", "profile": parts[0]["profile"], "n_test": n_test,
             "date_utc": dates[0], "dates_utc": dates, "commit": "+".join(commits),
             "uncommitted_changes": any(p.get("uncommitted_changes") for p in parts),
-            "sizes": sorted({r["train_reviews"] for r in runs}), "results": results,
+            "sizes": sizes, "results": results, "curve": curve_rows,
             "glove_minus_random": gains,
             "parts": [{"date_utc": p["date_utc"], "wall_minutes": p["wall_minutes"], "machine": p["machine"],
                        "models": [f"{r['embedding']} @ {r['train_reviews']}" for r in p["runs"]]} for p in parts]}

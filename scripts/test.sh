@@ -33,7 +33,8 @@ in_venv "$PY" -m pytest tests -p no:cacheprovider
 took "1/6"
 
 echo "== 2/6 the DVC pipeline (dvc.yaml) in the ci profile, in a temporary git copy: from an empty cache, again (nothing"
-echo "   runs), and with one parameter changed (only the stages that read it run)"
+echo "   runs), with one parameter changed (only the stages that read it run), its plots, and its checkpoints pushed to"
+echo "   a folder remote and pulled back into an empty cache"
 in_venv "$PY" -m pytest tests/pipeline -m pipeline -p no:cacheprovider -s
 took "2/6"
 

@@ -1,6 +1,7 @@
 """The DVC pipeline (dvc.yaml) in the ci profile, in a temporary git copy of the repository (never this checkout):
 from an empty cache it runs every stage; a second `dvc repro` runs nothing; changing one parameter re-runs only the
-stages that depend on it; a missing input stops a stage with the course's own message.
+stages that depend on it; the checkpoints are DVC outputs (in DVC's cache, never in git) that a remote can share;
+the learning curves are DVC plots; a missing input stops a stage with the course's own message.
 
 Marked `pipeline`: scripts/test.sh runs it once, as its own step (it needs DVC, which the Colab-like environment
 does not install), not with the unit tests.
@@ -9,18 +10,23 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from course.experiments import Source, environment, stages_run, temporary_copy
 
 pytestmark = pytest.mark.pipeline
 ROOT = Path(__file__).resolve().parents[2]
-STAGES = ("lstm_small_pair", "lstm_curve", "behaviour", "why_transfer", "new_label", "part2_variants")
+CHECKPOINTS = {"lstm": ["part1/lstm"], "stage1": ["part2/stage1"], "stage2": ["part2/stage2"],
+               "bundles": ["part3/bundle-fp32", "part3/bundle-int8"]}
+STAGES = (*CHECKPOINTS, "lstm_small_pair", "lstm_curve", "behaviour", "why_transfer", "sst2_curve", "new_label",
+          "part2_variants")
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +48,10 @@ def dvc(repo: Path, *args, **env) -> tuple[str, float]:
     print(f"dvc {' '.join(args)}: {seconds:.1f} s")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout + proc.stderr, seconds
+
+
+def git(repo: Path, *args) -> str:
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout
 
 
 def ran(output: str) -> set[str]:
@@ -66,11 +76,33 @@ def test_pipeline_runs_then_caches_then_reruns_only_what_a_parameter_touches(rep
     variants = json.loads((repo / "benchmarks/results/pipeline_ci_part2_variants.json").read_text())["variants"]
     assert set(variants["variants"]) == {"head", "top", "full"}
     assert all(v["n_test"] == 400 for v in variants["variants"].values())
-    lock = (repo / "dvc.lock").read_text()
-    assert all(f"{s}:" in lock for s in STAGES)
+    sst2 = json.loads((repo / "benchmarks/results/pipeline_ci_sst2_curve.json").read_text())["sst2"]
+    assert [r["sst2_train_sentences"] for r in sst2["curve"]] == [0, 64]
+    assert all(0 <= r["imdb_model"] <= 1 and 0 <= r["pretrained_encoder"] <= 1 for r in sst2["curve"])
+    assert set(sst2["imdb_model_minus_pretrained_encoder"]) == {"0", "64"}
+    lock = yaml.safe_load((repo / "dvc.lock").read_text())["stages"]
+    assert set(lock) == set(STAGES)
+    for stage, folders in CHECKPOINTS.items():  # each checkpoint: a folder in DVC's cache, nothing of it in git
+        outs = {o["path"]: o for o in lock[stage]["outs"]}
+        assert set(outs) == {f"artifacts/ci/{f}" for f in folders}
+        for path, out in outs.items():
+            assert out["md5"].endswith(".dir") and out["nfiles"] >= 3, out
+            assert (repo / ".dvc/cache/files/md5" / out["md5"][:2] / out["md5"][2:]).is_file()
+            assert not git(repo, "ls-files", path)
+            assert any(d["path"] == path for s in lock.values() for d in s.get("deps", []))
+    assert {d["path"] for d in lock["behaviour"]["deps"]} >= {f"artifacts/ci/{f}" for v in CHECKPOINTS.values() for f in v}
 
     out, _ = dvc(repo, "repro")  # nothing changed: nothing runs
     assert ran(out) == set() and "didn't change, skipping" in out
+
+    shown, _ = dvc(repo, "plots", "show", "--json")  # the declared learning curves, as DVC draws them
+    plots = json.loads(shown)["data"]
+    for name, columns in (("lstm_curve", {"random", "glove_trainable", "glove_frozen"}),
+                          ("sst2_curve", {"imdb_model", "pretrained_encoder"})):
+        [entry] = [v for k, v in plots.items() if k.endswith(f"pipeline_ci_{name}.json")]
+        assert entry and entry[0]["type"] == "vega", entry
+        spec = json.dumps(entry[0]["content"])
+        assert all(column in spec for column in columns), spec[:2000]
 
     out, _ = dvc(repo, "exp", "run", "-S", "profile.learning_curve_sizes=[100,400]")
     assert ran(out) == {"lstm_curve"}, out[-2000:]  # neither the small pair nor the suite reads the curve's sizes
@@ -89,3 +121,29 @@ def test_a_stage_without_its_data_fails_with_the_course_message(repo, tmp_path):
     text = proc.stdout + proc.stderr
     assert "Missing input: Cannot load the dataset 'stanfordnlp/imdb'" in text and "COURSE_MIRROR" in text, text[-3000:]
     assert "Traceback" not in text, text[-3000:]
+
+
+def test_a_remote_shares_the_checkpoints(repo, tmp_path):
+    """A classroom's remote is a folder (or an object store): `dvc push` copies the cache there, and a machine with
+    an empty cache gets the checkpoints back with `dvc pull`, then has nothing to re-run."""
+    dvc(repo, "remote", "add", "--local", "-d", "classroom", str(tmp_path / "classroom-remote"))
+    out, push_seconds = dvc(repo, "push")
+    stage2 = repo / "artifacts/ci/part2/stage2/model.safetensors"
+    weights = stage2.read_bytes()
+    shutil.rmtree(repo / ".dvc/cache")
+    shutil.rmtree(repo / "artifacts/ci")
+    out, pull_seconds = dvc(repo, "pull")
+    assert stage2.read_bytes() == weights
+    out, _ = dvc(repo, "status")
+    assert "up to date" in out, out
+
+
+def test_a_checkpoint_stage_refuses_to_write_where_dvc_yaml_does_not_look(tmp_path):
+    """dvc.yaml declares the checkpoints in artifacts/: a $COURSE_ARTIFACTS elsewhere (a Colab user's Drive folder)
+    would leave DVC caching an empty folder, so the stage stops first and says what to do."""
+    env = dict(os.environ, COURSE_ARTIFACTS=str(tmp_path), HF_HUB_OFFLINE="1")
+    proc = subprocess.run([sys.executable, "benchmarks/checkpoints.py", "lstm", "--profile", "ci"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "unset COURSE_ARTIFACTS to run the pipeline" in proc.stderr and "Traceback" not in proc.stderr
+    assert not any(tmp_path.iterdir())
