@@ -134,7 +134,7 @@ def test_a_remote_shares_the_checkpoints(repo, tmp_path):
     shutil.rmtree(repo / "artifacts/ci")
     out, pull_seconds = dvc(repo, "pull")
     assert stage2.read_bytes() == weights
-    out, _ = dvc(repo, "status")
+    out, _ = dvc(repo, "status", *CHECKPOINTS)  # the checkpoints (and what they depend on) are back, unchanged
     assert "up to date" in out, out
 
 
