@@ -13,15 +13,17 @@ Takes an fp32 bundle (``python -m deploy.export ...`` or ``benchmarks/serving.py
 For each: the bundle size, the latency of one 128-token review, and the label agreement with fp32 on the profile's
 first ``--n`` IMDb test reviews, sent one at a time and in padded batches of 32 (``serving.agreement``). The course's
 target: at least 99%. With ``--roberta-fp32-bundle`` (a roberta-base-sized fp32 bundle, ``benchmarks/serving.py``
-makes one) each variant's size and 128-token latency are also measured at roberta-base's size.
+or ``benchmarks/standins.py random-roberta`` makes one) each variant's size and 128-token latency are also measured
+at roberta-base's size. The int8 bundles go to a temporary folder, deleted at the end, unless ``--workdir`` is given.
+The pipeline's ``int8_variants`` stage (dvc.yaml) runs this on the ``bundles`` stage's fp32 bundle.
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,14 +42,27 @@ def main(argv=None) -> dict:
     parser.add_argument("--n", type=int, default=1000, help="IMDb test reviews for the agreement (default 1000)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--runs", type=int, default=30, help="timed runs for the latency (default 30)")
-    parser.add_argument("--workdir", type=Path, help="where the int8 bundles go (default: beside the fp32 bundle)")
+    parser.add_argument("--workdir", type=Path, help="keep the int8 bundles in this folder (default: a temporary one)")
+    parser.add_argument("--profile", default=os.environ.get("COURSE_PROFILE"),
+                        help="the course profile (default: $COURSE_PROFILE, else quick)")
     parser.add_argument("--shared-machine", action="store_true", help="record that other jobs shared the CPU")
     args = parser.parse_args(argv)
+    for given in filter(None, (args.fp32_bundle, args.roberta_fp32_bundle)):
+        if not (given / "bundle.json").is_file():
+            raise SystemExit(f"{given} is not a bundle (no bundle.json). In the pipeline, `dvc repro int8_variants` "
+                             "makes it first; by hand, export one (benchmarks/README.md, Part 3).")
+    if args.workdir is not None:
+        return run(args, args.workdir)
+    with tempfile.TemporaryDirectory(prefix="int8-variants-") as tmp:
+        return run(args, Path(tmp))
 
+
+def run(args, work: Path) -> dict:
     import course
     from deploy.export import imdb_test_texts
     from deploy.quantize import quantize_bundle
     from serve.bundle import Bundle
+    from run_info import git_commit, machine
     from serving import agreement, latency, log, synthetic_ids
 
     def size_and_latency(fp32_dir: Path, out: Path, texts: list[str], variant: dict) -> tuple[dict, dict]:
@@ -57,13 +72,14 @@ def main(argv=None) -> dict:
         feed = {"input_ids": ids, "attention_mask": mask}
         return meta, latency(lambda: bundle.session.run(["logits"], feed), args.runs)
 
-    profile = course.get_profile()
+    profile, load = course.get_profile(args.profile), os.getloadavg()[0]
     texts, labels = imdb_test_texts(args.n, profile)
-    work = args.workdir or args.fp32_bundle.parent
-    result = {"benchmark": "int8_variants", "fp32_bundle": str(args.fp32_bundle), "profile": profile.name,
-              "date": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
-              "machine": {"cores": os.cpu_count(), "threads_used": args.threads,
-                          "shared_with_other_jobs": args.shared_machine}, "variants": {}}
+    commit, uncommitted = git_commit()
+    result = {"benchmark": "int8_variants", "fp32_bundle": str(args.fp32_bundle),
+              "roberta_fp32_bundle": args.roberta_fp32_bundle and str(args.roberta_fp32_bundle), "profile": profile.name,
+              "date": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(), "commit": commit,
+              "uncommitted_changes": uncommitted,
+              "machine": {**machine(load, args.shared_machine), "threads_used": args.threads}, "variants": {}}
     fp32_logits = {}  # computed once, compared with every variant
     for name, variant in VARIANTS.items():
         log(f"{name}: quantizing the stand-in")
@@ -79,9 +95,10 @@ def main(argv=None) -> dict:
                                            ["good film", "bad film"], variant)
             row["roberta_base_sized"] = {"size_mb": rmeta["size_mb"], "latency_128_tokens": rlat}
         result["variants"][name] = row
-    print(json.dumps(result, indent=2))
     return result
 
 
 if __name__ == "__main__":
-    main()
+    from run_info import emit
+
+    emit(main)

@@ -23,13 +23,33 @@ def git_commit() -> tuple[str | None, bool | None]:
     return (commit or None), bool(changes)
 
 
+INT8_INSTRUCTIONS = ("avx512_vnni", "avx_vnni", "amx_int8")  # what makes int8 matrix products fast on x86
+
+
+def cpu() -> dict:
+    """The CPU's model name and which int8 dot-product instructions it has (from /proc/cpuinfo; Linux only).
+    Timings of int8 models depend on them: a CPU with VNNI multiplies int8 in one instruction, one without in three."""
+    name, flags = platform.processor() or platform.machine(), set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name" and name in ("", platform.machine(), platform.processor()):
+                name = value.strip()
+            elif key.strip() == "flags":
+                flags = set(value.split())
+                break
+    except OSError:
+        return {"model": name, "int8_instructions": None}
+    return {"model": name, "int8_instructions": [f for f in INT8_INSTRUCTIONS if f in flags]}
+
+
 def machine(load_at_start: float, shared: bool) -> dict:
     """The machine as the result files record it."""
     import torch
 
     import course
 
-    return {"cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+    return {"cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(), "cpu": cpu(),
             "processor": platform.processor() or platform.machine(), "platform": platform.platform(),
             "torch": torch.__version__, "device": course.describe_device(),
             "load_average_1min_at_start": round(load_at_start, 2), "shared_with_other_jobs": shared}

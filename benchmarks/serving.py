@@ -2,6 +2,9 @@
 
     COURSE_PROFILE=quick python benchmarks/serving.py [--workdir artifacts/bench] [--reuse] [--agreement-n 1000]
 
+The pipeline's ``serving`` stage (dvc.yaml) measures bundles other stages made, exporting nothing:
+``--roberta-bundles FP32 INT8 --standin-bundles FP32 INT8``.
+
 - roberta-base-sized: a randomly initialised ``RobertaConfig()`` classifier (125M parameters). Size and speed do
   not depend on the weights' values, so this measures what the fine-tuned roberta-base costs to serve
   without needing it (its predictions are meaningless; latency uses synthetic token ids).
@@ -20,7 +23,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -39,16 +41,6 @@ from standins import build_random_roberta, build_standin  # noqa: E402
 
 def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def latency(run, n: int, warmup: int = 3) -> dict:
@@ -136,7 +128,7 @@ def agreement(fp32_dir: Path, int8_dir: Path, texts, labels, threads: int, fp32_
     return out
 
 
-def main(argv=None) -> int:
+def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, default=ROOT / "artifacts" / "bench")
     parser.add_argument("--reuse", action="store_true", help="reuse bundles already in --workdir")
@@ -151,6 +143,13 @@ def main(argv=None) -> int:
                         help="int8 bundles: how the feed-forward output layers are stored (deploy.export.quantize_int8)")
     parser.add_argument("--matmuls", default="dynamic", choices=["dynamic", "blockwise"],
                         help="int8 bundles: how the weight MatMuls become int8 (deploy.export.quantize_int8)")
+    parser.add_argument("--roberta-bundles", type=Path, nargs=2, metavar=("FP32", "INT8"),
+                        help="measure these roberta-base-sized bundles (benchmarks/standins.py random-roberta makes them) "
+                             "instead of exporting them into --workdir (the pipeline's serving stage)")
+    parser.add_argument("--standin-bundles", type=Path, nargs=2, metavar=("FP32", "INT8"),
+                        help="measure these stand-in bundles (the pipeline's bundles stage makes them) instead of exporting")
+    parser.add_argument("--profile", default=os.environ.get("COURSE_PROFILE"),
+                        help="the course profile (default: $COURSE_PROFILE, else quick)")
     parser.add_argument("--skip-slug", action="store_true")
     parser.add_argument("--shared-machine", action="store_true", help="record that other jobs shared the CPU")
     parser.add_argument("--sections", default="roberta,standin,worker,slug",
@@ -161,15 +160,21 @@ def main(argv=None) -> int:
     import course
     from deploy import measure
 
-    profile = course.get_profile()
+    from run_info import git_commit, machine
+
+    profile, load = course.get_profile(args.profile), os.getloadavg()[0]
+    commit, uncommitted = git_commit()
+    for given in (args.roberta_bundles or []) + (args.standin_bundles or []):
+        if not (given / "bundle.json").is_file():
+            raise SystemExit(f"{given} is not a bundle (no bundle.json). In the pipeline, `dvc repro serving` makes it "
+                             "first; by hand, export it (benchmarks/README.md, Part 3) or leave out the option.")
     work = args.workdir
     work.mkdir(parents=True, exist_ok=True)
     result = {
         "benchmark": "serving (deploy/): bundle size, latency, throughput, memory, slug",
         "date": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
-        "profile": profile.name,
-        "machine": {"cpu": cpu_name(), "cores": os.cpu_count(), "threads_used": args.threads,
-                    "shared_with_other_jobs": args.shared_machine},
+        "profile": profile.name, "commit": commit, "uncommitted_changes": uncommitted,
+        "machine": {**machine(load, args.shared_machine), "threads_used": args.threads},
         "versions": {"onnxruntime": __import__("onnxruntime").__version__, "torch": __import__("torch").__version__},
     }
 
@@ -189,7 +194,7 @@ def main(argv=None) -> int:
         return saved[key]
 
     # --- roberta-base-sized -------------------------------------------------------------------------------
-    rb32, rb8 = work / "roberta-base-random-fp32", work / "roberta-base-random-int8"
+    rb32, rb8 = args.roberta_bundles or (work / "roberta-base-random-fp32", work / "roberta-base-random-int8")
     if "roberta" not in sections:
         rb = restore("roberta_base_sized")
     else:
@@ -197,7 +202,7 @@ def main(argv=None) -> int:
         save("roberta_base_sized", rb)
 
     # --- the stand-in ---------------------------------------------------------------------------------------
-    sb32, sb8 = work / "standin-fp32", work / "standin-int8"
+    sb32, sb8 = args.standin_bundles or (work / "standin-fp32", work / "standin-int8")
     if "standin" not in sections:
         sb = restore("standin")
     else:
@@ -213,10 +218,34 @@ def main(argv=None) -> int:
     if not args.skip_slug:
         if "slug" in sections:
             log("slug estimate (pip install of serve/host/requirements.txt into an empty folder)")
-            save("slug_roberta_int8", measure.slug_estimate(rb8))
+            save("slug_roberta_int8", slug_of_untrained(rb8))
         else:
             restore("slug_roberta_int8")
     return finish(result, rb, sb)
+
+
+def slug_of_untrained(bundle_dir: Path) -> dict:
+    """``deploy.measure.slug_estimate`` of a copy of ``bundle_dir``, an untrained (roberta-base-sized) bundle.
+
+    Staging runs the behavioural gate (``deploy.gate``), which writes its rates into ``bundle.json``: on a copy, the
+    bundle stays as the pipeline made it (a DVC output that nothing else may change). A randomly initialised model's
+    predictions are coin flips, so it fails the gate; it is measured for size, never shipped: the copy's budgets are
+    lifted to 100% so that staging goes on, and the result says so."""
+    import shutil
+    import tempfile
+
+    from deploy import measure
+    from deploy.gate import BUDGETS_FILE
+
+    with tempfile.TemporaryDirectory(prefix="slug-") as tmp:
+        copy = Path(tmp) / bundle_dir.name
+        shutil.copytree(bundle_dir, copy)
+        budgets = json.loads((copy / BUDGETS_FILE).read_text(encoding="utf-8"))
+        budgets["budgets"] = {capability: 1.0 for capability in budgets["budgets"]}
+        (copy / BUDGETS_FILE).write_text(json.dumps(budgets, indent=2), encoding="utf-8")
+        result = measure.slug_estimate(copy)
+    result["behavioural_gate"] = "lifted (budgets 100%) on a copy: an untrained model, measured for size, never shipped"
+    return result
 
 
 def _same_int8(int8_dir: Path, args) -> bool:
@@ -231,13 +260,14 @@ def _same_int8(int8_dir: Path, args) -> bool:
 def measure_roberta(args, rb32: Path, rb8: Path) -> dict:
     model, tokenizer, spec = build_random_roberta(max_length=512)
     n_params = sum(p.numel() for p in model.parameters())
-    if not (args.reuse and (rb32 / "bundle.json").is_file()):
+    given = args.roberta_bundles is not None
+    if not given and not (args.reuse and (rb32 / "bundle.json").is_file()):
         log("exporting roberta-base-sized fp32")
         rng = np.random.default_rng(0)
         words = ["good", "bad", "film", "plot", "acting", "great", "boring", "the", "was", "and", "not"]
         texts = [" ".join(rng.choice(words, size=int(rng.integers(5, 120)))) for _ in range(8)]
         export_bundle(model, tokenizer, spec, rb32, texts=texts, overwrite=True)
-    if not (args.reuse and _same_int8(rb8, args)):
+    if not given and not (args.reuse and _same_int8(rb8, args)):
         log("quantizing roberta-base-sized")
         quantize_bundle(rb32, rb8, texts=["good film", "bad film"], ffn_output=args.ffn_output, matmuls=args.matmuls,
                            overwrite=True)
@@ -251,7 +281,8 @@ def measure_roberta(args, rb32: Path, rb8: Path) -> dict:
 
 def measure_standin(args, profile, sb32: Path, sb8: Path) -> dict:
     texts, labels = imdb_test_texts(args.agreement_n, profile)
-    if not (args.reuse and (sb32 / "bundle.json").is_file()):
+    given = args.standin_bundles is not None
+    if not given and not (args.reuse and (sb32 / "bundle.json").is_file()):
         if args.standin == "part2":
             ckpt = args.part2_checkpoint
             if ckpt is None:
@@ -265,7 +296,7 @@ def measure_standin(args, profile, sb32: Path, sb8: Path) -> dict:
             module, tok, sspec, _ = build_standin(profile)
         log("exporting the stand-in")
         export_bundle(module, tok, sspec, sb32, texts=texts[:64], labels=labels[:64], overwrite=True)
-    if not (args.reuse and _same_int8(sb8, args)):
+    if not given and not (args.reuse and _same_int8(sb8, args)):
         log("quantizing the stand-in")
         quantize_bundle(sb32, sb8, texts=texts[:64], ffn_output=args.ffn_output, matmuls=args.matmuls,
                            overwrite=True)
@@ -278,7 +309,7 @@ def measure_standin(args, profile, sb32: Path, sb8: Path) -> dict:
     return sb
 
 
-def finish(result: dict, rb: dict, sb: dict) -> int:
+def finish(result: dict, rb: dict, sb: dict) -> dict:
     targets = {
         "roberta_int8_bundle_mb<=160": rb["int8"]["size_mb"],
         "roberta_int8_p50_128_tokens_ms<=60": rb["int8"]["latency_128_tokens"]["p50_ms"],
@@ -291,9 +322,10 @@ def finish(result: dict, rb: dict, sb: dict) -> int:
               "slug_compressed_mb<=300": 300}
     result["targets"] = {k: {"value": v, "met": bool(v >= 0.99) if k.startswith("standin") else bool(v <= limits[k])}
                          for k, v in targets.items()}
-    print(json.dumps(result, indent=2))
-    return 0
+    return result
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from run_info import emit
+
+    emit(main)

@@ -24,9 +24,10 @@ from course.experiments import Source, environment, stages_run, temporary_copy
 pytestmark = pytest.mark.pipeline
 ROOT = Path(__file__).resolve().parents[2]
 CHECKPOINTS = {"lstm": ["part1/lstm"], "stage1": ["part2/stage1"], "stage2": ["part2/stage2"],
-               "bundles": ["part3/bundle-fp32", "part3/bundle-int8"]}
-STAGES = (*CHECKPOINTS, "lstm_small_pair", "lstm_curve", "behaviour", "why_transfer", "sst2_curve", "new_label",
-          "part2_variants")
+               "bundles": ["part3/bundle-fp32", "part3/bundle-int8"],
+               "roberta_sized": ["part3/roberta-sized-fp32", "part3/roberta-sized-int8"]}
+STAGES = (*CHECKPOINTS, "page", "lstm_small_pair", "lstm_curve", "behaviour", "why_transfer", "sst2_curve", "new_label",
+          "part2_variants", "int8_variants", "serving")
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +44,7 @@ def pipeline_env(work: Path, **changes) -> dict:
 def dvc(repo: Path, *args, **env) -> tuple[str, float]:
     start = time.perf_counter()
     proc = subprocess.run(["dvc", *args], cwd=repo, env=pipeline_env(repo, **env), capture_output=True, text=True,
-                          timeout=900)
+                          timeout=1800)
     seconds = time.perf_counter() - start
     print(f"dvc {' '.join(args)}: {seconds:.1f} s")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -90,7 +91,25 @@ def test_pipeline_runs_then_caches_then_reruns_only_what_a_parameter_touches(rep
             assert (repo / ".dvc/cache/files/md5" / out["md5"][:2] / out["md5"][2:]).is_file()
             assert not git(repo, "ls-files", path)
             assert any(d["path"] == path for s in lock.values() for d in s.get("deps", []))
-    assert {d["path"] for d in lock["behaviour"]["deps"]} >= {f"artifacts/ci/{f}" for v in CHECKPOINTS.values() for f in v}
+    assert {d["path"] for d in lock["behaviour"]["deps"]} >= {f"artifacts/ci/{f}" for stage, v in CHECKPOINTS.items()
+                                                              if stage != "roberta_sized" for f in v}
+    [page] = lock["page"]["outs"]  # the built web page: an output in the cache, read by the serving stage's slug
+    assert page["path"] == "serve/frontend/dist" and (repo / "serve/frontend/dist/index.html").is_file()
+    assert not git(repo, "ls-files", "serve/frontend/dist") and any(d["path"] == page["path"] for d in lock["serving"]["deps"])
+
+    int8 = json.loads((repo / "benchmarks/results/pipeline_ci_int8_variants.json").read_text())
+    assert int8["profile"] == "ci" and set(int8["variants"]) == {"dynamic", "dynamic_ffn_output_fp32", "blockwise"}
+    assert "int8_instructions" in int8["machine"]["cpu"]  # int8 timings depend on them: the result says which
+    serving = json.loads((repo / "benchmarks/results/pipeline_ci_serving.json").read_text())
+    rb = serving["roberta_base_sized"]
+    assert 120 < rb["parameters_millions"] < 130 and rb["int8"]["size_mb"] < rb["fp32"]["size_mb"] / 3.5
+    for name, row in int8["variants"].items():
+        assert row["agreement"]["n_reviews"] == 400 and 0 <= row["agreement"]["label_agreement"] <= 1
+        assert row["roberta_base_sized"]["size_mb"] < rb["fp32"]["size_mb"] / 2, name  # every variant: int8 weights
+    assert int8["variants"]["dynamic"]["roberta_base_sized"]["size_mb"] == rb["int8"]["size_mb"]  # one recipe, one size
+    slug = serving["slug_roberta_int8"]
+    assert slug["page"]["mb"] > 0 and slug["bundle"]["mb"] == pytest.approx(rb["int8"]["size_mb"], rel=0.02)
+    assert serving["worker_roberta_int8"]["cold_start_s"] > 0 and serving["standin"]["int8_vs_fp32_imdb_test"]["n_reviews"] == 400
 
     out, _ = dvc(repo, "repro")  # nothing changed: nothing runs
     assert ran(out) == set() and "didn't change, skipping" in out
