@@ -19,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "pipeline"))  # run_info.py, shared with the stages' scripts
 
 from run_info import emit, git_commit, machine  # noqa: E402
 

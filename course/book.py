@@ -3,14 +3,11 @@
 - :func:`glue` stores a figure under a name (myst-nb's ``glue``), so the book and the tests can check it;
 - :func:`say` shows a sentence made from the run's numbers (Markdown, rendered in the book, Jupyter and Colab);
 - :func:`reference_callout` shows the reference figures of committed runs (:mod:`course.reference`) in a box;
-- :func:`bootstrap_interval` says how far a test-set accuracy could move by chance at this size;
 - :func:`chapter_times` shows how long a chapter takes in every profile (from :mod:`course.estimates`).
 """
 from __future__ import annotations
 
 import html
-
-import numpy as np
 
 from .reference import Figure
 
@@ -38,25 +35,8 @@ def say(markdown: str) -> None:
     display(Markdown(markdown))
 
 
-def bootstrap_interval(correct, n_boot: int = 2000, seed: int = 0, level: float = 0.95) -> tuple[float, float]:
-    """A bootstrap interval for accuracy: resample the test set's right/wrong answers with replacement."""
-    correct = np.asarray(correct, dtype=float)
-    rng = np.random.default_rng(seed)
-    means = rng.choice(correct, size=(n_boot, correct.size), replace=True).mean(axis=1)
-    low, high = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
-    return float(low), float(high)
 
 
-def paired_bootstrap_difference(correct_a, correct_b, n_boot: int = 2000, seed: int = 0,
-                                level: float = 0.95) -> tuple[float, float, float]:
-    """(difference, low, high): accuracy of A minus B on the same test examples, with a paired bootstrap interval."""
-    a, b = np.asarray(correct_a, dtype=float), np.asarray(correct_b, dtype=float)
-    diff = a - b
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, diff.size, size=(n_boot, diff.size))
-    means = diff[idx].mean(axis=1)
-    low, high = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
-    return float(diff.mean()), float(low), float(high)
 
 
 def ci_notice(profile) -> None:
@@ -74,19 +54,6 @@ def ci_notice(profile) -> None:
     display({"text/html": box, "text/plain": text}, raw=True)
 
 
-def lead_change(a_home, b_home, a_away, b_away, n_boot: int = 2000, seed: int = 0,
-                level: float = 0.95) -> tuple[float, float, float]:
-    """(change, low, high): how much larger model A's lead over model B is on a second test set ("away") than on the
-    first ("home"), i.e. B's fall minus A's fall, with a bootstrap interval. Each test set is resampled on its own,
-    A and B paired within it. Arguments: right/wrong per example of each model on each set."""
-    rng = np.random.default_rng(seed)
-    boot, point = [], []
-    for a, b in ((a_home, b_home), (a_away, b_away)):
-        d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
-        boot.append(d[rng.integers(0, d.size, (n_boot, d.size))].mean(1))
-        point.append(d.mean())
-    low, high = np.quantile(boot[1] - boot[0], [(1 - level) / 2, (1 + level) / 2])
-    return float(point[1] - point[0]), float(low), float(high)
 
 
 def reference_callout(title: str, rows: list[tuple[str, Figure, str]], note: str = "") -> None:

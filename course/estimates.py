@@ -55,18 +55,18 @@ T4 = Hardware("one T4 GPU (Colab's free GPU; 2 CPU cores)", "cuda", "T4")
 L4 = Hardware("one 24 GB L4 GPU (the smallest that picks 'full'; larger GPUs take less)", "cuda", "L4")
 HARDWARE: dict[str, Hardware] = {"ci": CPU, "quick": CPU, "colab": T4, "full": L4}
 
-# The measured runs quoted below (README.md and benchmarks/README.md).
+# The measured runs quoted below (README.md and the benchmarks' history in git).
 CI_RUN = "the scripts/test.sh run of 2026-11-23 (commit c17f285, chapters in order)"
 CI_SMALL = f"at most 26 s in {CI_RUN}"
 CI_REST = f"under 2 min (every chapter but the three slowest took less than 113 s) in {CI_RUN}"
-LSTM_SPEED = "the LSTM's measured 85-124 reviews/s (benchmarks/README.md, 2026-11-23)"
+LSTM_SPEED = "the LSTM's measured 85-124 reviews/s (the benchmarks' history in git, 2026-11-23)"
 T4_RATE = "16 TFLOP/s (25% of a T4's fp16 peak)"
 L4_RATE = "30 TFLOP/s (25% of an L4's 121 TFLOP/s fp16 peak)"
 CPU_TEXT = "CPU-only text processing, as on the course's CPU"
 # The arithmetic for the L4 (full): the same costs as the T4's (course/profiles.py) at a 512-token window, 290
 # tokens a review with padding (IMDb: 275 on average), 30 TFLOP/s: training 290 x 0.75 GFLOP = 7.3 ms a review,
 # plus ~1 ms of optimiser and kernel launches; top-2 layers 3.9 ms; inference 2.5 ms. 24,000 training, 1,000
-# validation and 25,000 test reviews. Part 3's export work runs on the CPU: from benchmarks/README.md's 2-core
+# validation and 25,000 test reviews. Part 3's export work runs on the CPU: from the benchmarks' history in git's 2-core
 # latencies of a roberta-base-sized model (one 512-token review: 1.3 s fp32, 0.9 s int8; 128 tokens: 0.29 and
 # 0.18 s), 120 reviews through fp32 and int8, three times.
 
@@ -130,7 +130,7 @@ CHAPTERS: dict[str, Chapter] = {
             "ci": Estimate((1, 3), COMPUTED, "9 LSTMs on 100 to 1,600 reviews for 8 to 15 epochs: 2-25 s each, measured "
                            "for the same sizes on the course's CPU on 2026-11-30 (a shared machine)"),
             "quick": Estimate((90, 130), COMPUTED, "601,500 reviews of training at the measured 100-150 reviews/s "
-                              "of 50-number embeddings (benchmarks/README.md, 2026-11-23) = 67-100 min, plus "
+                              "of 50-number embeddings (the benchmarks' history in git, 2026-11-23) = 67-100 min, plus "
                               "validation, 12 test passes over 25,000 reviews and encoding them (~25 min)"),
             "colab": Estimate((4, 8), COMPUTED, "9,400 LSTM batches x 12-20 ms = 2-3 min on the GPU, plus encoding "
                               "~160,000 reviews on the CPU (~1.5 min)"),
@@ -152,7 +152,7 @@ CHAPTERS: dict[str, Chapter] = {
         "(window {max_length} tokens), then trains the new head for {head_epochs} epochs on those features",
         {
             "ci": Estimate((0, 2), MEASURED, CI_REST),
-            "quick": Estimate((30, 35), MEASURED, "30.9 min for the same computation in benchmarks/part2_quality.py, "
+            "quick": Estimate((30, 35), MEASURED, "30.9 min for the same computation in the part2_quality benchmark (in git history), "
                               "2026-11-23"),
             "colab": Estimate((2, 4), COMPUTED, f"16,000 reviews x 220 tokens x 0.25 GFLOP at {T4_RATE} = 1 min, "
                               "plus downloading and tokenizing"),
@@ -166,7 +166,7 @@ CHAPTERS: dict[str, Chapter] = {
             "ci": Estimate((2, 4), COMPUTED, "three variants on 600 reviews: the full fine-tune of 2 epochs took 525 s "
                            "on the course's CPU shared with three other jobs on 2026-11-30, so about 2-3 min alone",
                            before=(0, 2)),
-            "quick": Estimate((55, 70), COMPUTED, "the full fine-tune measured in benchmarks/part2_quality.py (36.2 "
+            "quick": Estimate((55, 70), COMPUTED, "the full fine-tune measured in the part2_quality benchmark (in git history) (36.2 "
                               "min with its 25,000-review test pass, 2026-11-23) plus the top-2-layers variant "
                               "(about 0.55 of that training, the same 14-min test pass)", before=(30, 35)),
             "colab": Estimate((6, 12), COMPUTED, f"2 epochs x 10,000 reviews x 220 tokens x (0.33 + 0.75) GFLOP at "
@@ -180,7 +180,7 @@ CHAPTERS: dict[str, Chapter] = {
         "tests the IMDb model on SST-2, then fine-tunes it and a fresh model on {sst2_curve} SST-2 sentences",
         {
             "ci": Estimate((0, 2), MEASURED, CI_REST, before=(2, 5)),
-            "quick": Estimate((5, 10), COMPUTED, "the SST-2 fine-tunes measured in benchmarks/part2_quality.py "
+            "quick": Estimate((5, 10), COMPUTED, "the SST-2 fine-tunes measured in the part2_quality benchmark (in git history) "
                               "(2.9 min, 2026-11-23) twice (two starting points), plus tokenizing",
                               before=(65, 70)),
             "colab": Estimate((1, 3), COMPUTED, f"13,000 sentences x ~15 tokens x 0.75 GFLOP at {T4_RATE} plus "
@@ -195,7 +195,7 @@ CHAPTERS: dict[str, Chapter] = {
         {
             "ci": Estimate((2, 2), MEASURED, f"123 s in {CI_RUN}", before=(2, 5)),
             "quick": Estimate((5, 10), COMPUTED, "2 x 3,000 tweets of ~33 tokens at the stand-in's fine-tuning speed "
-                              "measured in benchmarks/part2_quality.py (~800 tokens/s, 2026-11-23), plus evaluation",
+                              "measured in the part2_quality benchmark (in git history) (~800 tokens/s, 2026-11-23), plus evaluation",
                               before=(65, 70)),
             "colab": Estimate((2, 4), COMPUTED, f"2 x 10,000 tweets x ~35 tokens x 0.75 GFLOP at {T4_RATE} plus "
                               "1,250 optimiser batches = 1 min, plus evaluation and loading", before=(5, 10)),
@@ -212,7 +212,7 @@ CHAPTERS: dict[str, Chapter] = {
                            "checkpoints first took about 18 min there (the LSTM 13, stage 1 1, stage 2 3), about 1 + "
                            "4 min on a machine to itself by the ci figures of chapters 03 and 04", before=(1, 5)),
             "quick": Estimate((30, 40), COMPUTED, "2 transformer passes over 25,000 test reviews at the stand-in's "
-                              "measured 14 min per pass (benchmarks/part2_quality.py, 2026-11-23) = 28 min, plus the "
+                              "measured 14 min per pass (the part2_quality benchmark (in git history), 2026-11-23) = 28 min, plus the "
                               "LSTM's pass, 872 SST-2 sentences, 2,000 tweets and tokenizing; first, when missing, "
                               "the LSTM (Part 1, chapter 04: 20-30 min) and stages 1 and 2 (as for chapter 04: 65-70 min)",
                               before=(85, 100)),
@@ -248,7 +248,7 @@ CHAPTERS: dict[str, Chapter] = {
                               before=(65, 70)),
             "colab": Estimate((8, 14), COMPUTED, "on the CPU, 120 reviews of 256 tokens through fp32 and int8 three "
                               "times at the course's 2-core latencies for a roberta-base-sized model "
-                              "(benchmarks/README.md) = 6 min, plus export and conversions", before=(5, 10)),
+                              "(the benchmarks' history in git) = 6 min, plus export and conversions", before=(5, 10)),
             "full": Estimate((15, 25), COMPUTED, "on the CPU, 120 reviews of 512 tokens through fp32 (1.3 s) and int8 "
                              "(0.9 s) three times at the course's 2-core latencies = 15 min, plus export and "
                              "conversions; more CPU cores take less", before=(10, 20)),

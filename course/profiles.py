@@ -14,9 +14,10 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 PROFILE_ENV = "COURSE_PROFILE"
-PARAMS_ENV = "COURSE_PARAMS"  # a params.yaml (course/params.py): the profile a DVC stage runs with
+PARAMS_ENV = "COURSE_PARAMS"  # a params.yaml (read_params, below): the profile a DVC stage runs with
 MODEL_ENV = "COURSE_MODEL"
 
 
@@ -101,7 +102,7 @@ QUICK = dataclasses.replace(
     max_length=256,
     finetune_epochs=1,
     exercise_n_train=2000,  # 2 x 6 epochs of 2,000 reviews: about 3-4 minutes on 2 cores
-    tf_n_train=5000,  # 8,000 gave 0.904 in 105 min; 5,000 gives 0.894 in 70 min (benchmarks/results)
+    tf_n_train=5000,  # 8,000 gave 0.904 in 105 min; 5,000 gives 0.894 in 70 min (the part2_quality benchmark of 2026-11-23, in git history)
     finetune_lr=5e-5,
     grad_accum_steps=1,
     sst2_curve_sizes=(0, 100, 1000, 5000),
@@ -158,7 +159,7 @@ CI = dataclasses.replace(
 #   speed: 25% of the T4's 65 TFLOP/s, i.e. 16 TFLOP/s, for training and inference alike.
 #   tokens per review at a 256-token window: 208 on average (IMDb train, mean of min(length, 256), measured
 #     2026-11-30 with the stand-in's WordPiece tokenizer; RoBERTa's BPE gives similar counts), 220 with the
-#     padding of length-grouped batches (96% real tokens, benchmarks/README.md).
+#     padding of length-grouped batches (96% real tokens, the benchmarks' history in git).
 #   => per review: training 220 x 0.75 GFLOP / 16 TFLOP/s = 10 ms, inference 3.4 ms, top-2 layers 4.5 ms.
 #      Plus per training batch of 16: AdamW reads and writes ~3.5 GB (125M fp32 weights, gradients and two
 #      moments) = 11 ms at the T4's 320 GB/s, every second batch (grad_accum_steps 2), and ~10 ms of kernel
@@ -228,12 +229,10 @@ def get_profile(name: str | None = None) -> Profile:
 
     ``$COURSE_MODEL``, when set, replaces the profile's model id (for example to try
     ``distilbert/distilroberta-base`` in the quick profile). ``$COURSE_PARAMS``, when set, names a ``params.yaml``
-    (:mod:`course.params`, what a DVC stage runs with): its profile, with the file's values.
+    (what a DVC stage runs with: :func:`read_params`): its profile, with the file's values.
     """
     params = os.environ.get(PARAMS_ENV)
     if params:
-        from .params import read_params
-
         profile = read_params(params)
         asked = (name or os.environ.get(PROFILE_ENV) or profile.name).strip().lower()
         if asked != profile.name:
@@ -254,3 +253,61 @@ def get_profile(name: str | None = None) -> Profile:
     if model:
         profile = dataclasses.replace(profile, model_id=model.strip())
     return profile
+
+
+# Profiles as DVC parameters -------------------------------------------------------------------------------------
+# params.yaml holds one profile's fields, so that each stage of dvc.yaml can depend on the ones it reads
+# (profile.lstm_epochs): `dvc repro` re-runs only the stages whose fields changed, and `dvc exp run -S
+# profile.lstm_epochs=3` runs a variant without editing code. A stage runs with COURSE_PARAMS=params.yaml, and
+# get_profile() then starts from the named profile and applies the file's values, which differ from the dataclass
+# only inside such an experiment. `python -m course.params write NAME | check` is the command line.
+
+PARAMS_HEADER = ("# One profile of course/profiles.py, for DVC (dvc.yaml). Written by `python -m course.params write NAME`;\n"
+                 "# the tests check that it equals the dataclass. Change sizes in course/profiles.py, or for one experiment\n"
+                 "# with `dvc exp run -S profile.FIELD=VALUE`, never by hand here.\n")
+
+
+class ParamsError(ValueError):
+    """``params.yaml`` cannot be turned into a profile; the message says what to change."""
+
+
+def profile_to_params(profile: Profile) -> dict:
+    """``{"profile": {...}}``: the profile's fields as YAML-friendly values (tuples become lists)."""
+    values = {f.name: getattr(profile, f.name) for f in dataclasses.fields(profile) if f.name != "description"}
+    return {"profile": {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}}
+
+
+def write_params(profile: Profile, path: str | os.PathLike = "params.yaml") -> Path:
+    import yaml
+
+    path = Path(path)
+    path.write_text(PARAMS_HEADER + yaml.safe_dump(profile_to_params(profile), sort_keys=False), encoding="utf-8")
+    return path
+
+
+def read_params(path: str | os.PathLike) -> Profile:
+    """The profile ``path`` describes: its named profile with the file's values applied."""
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(f"{PARAMS_ENV}={path} names no file: write one with `python -m course.params write NAME`.")
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    values = data.get("profile") if isinstance(data, dict) else None
+    if not isinstance(values, dict) or values.get("name") not in PROFILES:
+        raise ParamsError(f"{path} must hold `profile:` with a `name:` among {', '.join(PROFILES)}.")
+    base = PROFILES[values["name"]]
+    fields = {f.name: f for f in dataclasses.fields(base)}
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        raise ParamsError(f"{path}: unknown profile fields {', '.join(unknown)} (course/profiles.py has no such size).")
+    changes = {k: tuple(v) if isinstance(getattr(base, k), tuple) else v for k, v in values.items() if k != "name"}
+    return dataclasses.replace(base, **changes)
+
+
+def differences(path: str | os.PathLike) -> dict:
+    """``{field: (in params.yaml, in the dataclass)}`` for every field where the file and its profile differ."""
+    mine = read_params(path)
+    base = PROFILES[mine.name]
+    return {f.name: (getattr(mine, f.name), getattr(base, f.name)) for f in dataclasses.fields(base)
+            if getattr(mine, f.name) != getattr(base, f.name)}

@@ -2,12 +2,12 @@
 
 A page built in the ``ci`` profile runs on a few hundred examples: its live numbers show that the code works, not
 what the models can do. Next to them, a callout shows what the same code reached on real data: a figure read from
-a result file in ``benchmarks/results/`` (made by a script in ``benchmarks/``), never typed into a page. Each figure
+a result file in ``pipeline/results/`` (made by a stage of the DVC pipeline, ``dvc.yaml``, whose scripts are in ``pipeline/``), never typed into a page. Each figure
 carries its provenance (file, date, profile, machine, commit), so a reader can find the run and repeat it.
 
-    >>> fig = figure("part2_quality_2026-11-23.json", "imdb.stage2_test_accuracy")   # doctest: +SKIP
-    >>> fig.value, fig.profile, fig.date                                              # doctest: +SKIP
-    (0.8944, 'quick', '2026-11-23')
+    >>> fig = figure("pipeline_quick_part2_variants.json", "variants.variants.full.test_accuracy")  # doctest: +SKIP
+    >>> fig.value, fig.profile, fig.date                                                          # doctest: +SKIP
+    (0.894, 'quick', '2026-12-07')
 """
 from __future__ import annotations
 
@@ -26,16 +26,16 @@ class ReferenceError(LookupError):
 
 
 def results_dir() -> Path:
-    """``benchmarks/results`` in a checkout; the copy inside the installed package (``course/results``) elsewhere."""
-    return REPO_ROOT / "benchmarks" / "results" if in_checkout() else Path(__file__).resolve().parent / "results"
+    """``pipeline/results`` in a checkout; the copy inside the installed package (``course/results``) elsewhere."""
+    return REPO_ROOT / "pipeline" / "results" if in_checkout() else Path(__file__).resolve().parent / "results"
 
 
 @lru_cache(maxsize=None)
 def load(file: str) -> dict:
     path = results_dir() / file
     if not path.is_file():
-        raise ReferenceError(f"no result file {file} in {results_dir()}: run its benchmark (benchmarks/README.md) "
-                             f"and commit the JSON it prints")
+        raise ReferenceError(f"no result file {file} in {results_dir()}: make it with `dvc repro` (pipeline/README.md) "
+                             f"and commit it with dvc.lock")
     return json.loads(path.read_text(encoding="utf-8"))
 
 

@@ -2,7 +2,7 @@
 
 - :mod:`deploy.onnx_bundle`: the export core (ONNX export, parity with PyTorch, ``bundle.json``);
 - :mod:`deploy.quantize`: int8 quantization and its agreement with fp32;
-- :mod:`deploy.checkpoints`: Part 1 and Part 2 checkpoints -> what the exporter needs;
+- :mod:`deploy.from_checkpoint`: Part 1 and Part 2 checkpoints -> what the exporter needs;
 - :mod:`deploy.export`: the command line (``python -m deploy.export``);
 - :mod:`deploy.recipes`: what the Part 3 chapters run (each chapter gets its bundle on its own);
 - dev tools: :mod:`deploy.stage` (the folder a host receives), :mod:`deploy.measure` (slug and memory),

@@ -5,8 +5,8 @@
 
 Every export checks itself: the fp32 ONNX logits must match PyTorch's on real reviews to a stated tolerance
 (``--atol``), and an int8 export reports how often its label agrees with the fp32 model's. The work is done by
-:mod:`deploy.onnx_bundle` (export and parity), :mod:`deploy.quantize` (int8) and :mod:`deploy.checkpoints`
-(reading the checkpoints). Stand-in models for the benchmarks are exported by ``benchmarks/standins.py``.
+:mod:`deploy.onnx_bundle` (export and parity), :mod:`deploy.quantize` (int8) and :mod:`deploy.from_checkpoint`
+(reading the checkpoints). Stand-in models for the benchmarks are exported by ``pipeline/roberta_sized.py``.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import course
 
-from .checkpoints import from_part1_checkpoint, from_part2_checkpoint
+from .from_checkpoint import from_part1_checkpoint, from_part2_checkpoint
 from .onnx_bundle import DEFAULT_ATOL, ModelSpec, export_bundle
 from .quantize import FFN_OUTPUT_MODES, MATMUL_MODES, quantize_bundle
 
@@ -32,7 +32,7 @@ def imdb_test_texts(n: int, profile=None) -> tuple[list[str], list[int]]:
 
 
 def add_bundle_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of every export (``benchmarks/standins.py`` takes them too)."""
+    """The options of every export (``pipeline/roberta_sized.py`` takes them too)."""
     parser.add_argument("--out", type=Path, required=True, help="the bundle directory to write")
     parser.add_argument("--quantize", choices=["none", "int8"], default="none", help="dynamic int8 quantization (default: none)")
     parser.add_argument("--fp32-out", type=Path, help="where the fp32 bundle goes when quantizing (default: OUT-fp32)")

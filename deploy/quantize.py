@@ -1,7 +1,7 @@
 """int8 quantization of an fp32 bundle with ONNX Runtime, and how often the int8 labels agree with fp32's.
 
 Two ways to make the weight MatMuls int8 (``matmuls``) and an option to keep the feed-forward output layers fp32
-(``ffn_output``); ``benchmarks/int8_variants.py`` measures all of them.
+(``ffn_output``); ``pipeline/int8_variants.py`` measures all of them.
 """
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def quantize_int8(fp32_path: Path, int8_path: Path, embeddings: bool = True, ffn
     - ``"blockwise"``: ``MatMulNBits`` with 8 bits, one scale per block of 128 weights, and (``accuracy_level=4``)
       activations quantized at run time per token in blocks of 128, so an outlier only coarsens its own block.
       Closer to fp32 (99.5% of labels kept on IMDb against 98.4%), the same size, but slower than ``dynamic`` on CPUs without
-      AVX-512 VNNI (see ``benchmarks/int8_variants.py``).
+      AVX-512 VNNI (see ``pipeline/int8_variants.py``).
 
     Returns what was done: ``{"matmuls": ..., "ffn_output": mode, "ffn_output_matmuls": how many were kept fp32}``.
     """
@@ -104,7 +104,7 @@ def quantize_bundle(fp32_dir: str | Path, out_dir: str | Path, *, texts: list[st
     """Make an int8 bundle from an fp32 bundle and report how often its label agrees with fp32's on ``texts``.
 
     ``embeddings``, ``ffn_output`` and ``matmuls`` are :func:`quantize_int8`'s. The agreement is measured in padded batches of
-    16 (``benchmarks/serving.py`` also measures it one text at a time, as the web page sends them)."""
+    16 (``pipeline/serving.py`` also measures it one text at a time, as the web page sends them)."""
     fp32_dir, out_dir = Path(fp32_dir), Path(out_dir)
     prepare_out(out_dir, overwrite)
     fp32 = Bundle(fp32_dir)

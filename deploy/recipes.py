@@ -18,7 +18,7 @@ import course
 import serve
 from roberta_transfer.recipes import KEEP_HINT, ensure_stage2
 
-from .checkpoints import from_part2_checkpoint
+from .from_checkpoint import from_part2_checkpoint
 from .export import imdb_test_texts
 from .onnx_bundle import export_bundle
 from .quantize import quantize_bundle

@@ -3,7 +3,7 @@
 The same code runs on a CPU, on one GPU with mixed precision, and on several GPUs with
 ``accelerate launch --multi_gpu --num_processes N script.py`` (Accelerate places the model and batches, shards the
 data, and gathers the predictions for the metrics). Several CPU processes work too:
-``ACCELERATE_USE_CPU=1 torchrun --nproc_per_node 2 script.py`` (tests/test_part2_multiprocess.py checks that two
+``ACCELERATE_USE_CPU=1 torchrun --nproc_per_node 2 script.py`` (tests/part2_roberta_transfer/test_part2_multiprocess.py checks that two
 processes end with identical weights and evaluate every example exactly once). The loop is written out in :func:`train` so that a reader can follow every step:
 
     for each epoch:

@@ -353,7 +353,7 @@ def compare_with_library(lookup, review_vector, train_step, profile, progress: b
     import time
 
     import course
-    from course.book import paired_bootstrap_difference
+    from course.stats import paired_bootstrap_difference
 
     from .data import ReviewDataset, make_loader
     from .model import LSTMConfig

@@ -38,7 +38,7 @@ def test_wheel_carries_what_the_chapters_read(wheel_names):
 
 def test_wheel_carries_no_build_output_or_tests(wheel_names):
     unwanted = [n for n in wheel_names if "node_modules/" in n or "/dist/" in n or n.startswith(("tests/", "chapters/",
-                                                                                                "benchmarks/"))]
+                                                                                                "benchmarks/", "pipeline/"))]
     assert not unwanted, unwanted[:10]
 
 
@@ -79,6 +79,6 @@ def test_colab_extra_brings_what_every_part_needs():
 
 
 def test_wheel_carries_the_reference_results(wheel_names):
-    """The book's reference callouts read benchmarks/results; an installed course (Colab) reads the same files."""
-    committed = {p.name for p in (ROOT / "benchmarks" / "results").glob("*.json")}
+    """The book's reference callouts read pipeline/results; an installed course (Colab) reads the same files."""
+    committed = {p.name for p in (ROOT / "pipeline" / "results").glob("*.json")}
     assert committed and {f"course/results/{name}" for name in committed} <= wheel_names

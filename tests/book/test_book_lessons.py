@@ -1,23 +1,17 @@
-"""The lesson check of scripts/check_lessons.py: it reads glued figures and fails a page that shows noise."""
+"""The lesson check of course/check_lessons.py: it reads glued figures and fails a page that shows noise."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from pathlib import Path
 
+from course import check_lessons
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _checker():
-    spec = importlib.util.spec_from_file_location("check_lessons", ROOT / "scripts" / "check_lessons.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_every_chapter_glues_its_headline_figures_in_its_source():
-    for rel, names in _checker().GLUED.items():
+    for rel, names in check_lessons.GLUED.items():
         source = "".join("".join(c["source"]) for c in json.loads((ROOT / "chapters" / rel).read_text())["cells"]
                          if c["cell_type"] == "code")
         found = set(re.findall(r"""glue\(\s*["']([a-z0-9_]+)["']""", source))
@@ -36,7 +30,7 @@ def _executed(tmp_path, figures: dict[str, dict[str, float]], profile: str = "ci
 
 
 def test_lessons_pass_and_fail(tmp_path):
-    check = _checker()
+    check = check_lessons
     good = {rel: {name: 0.8 for name in names} for rel, names in check.GLUED.items()}
     good["part2_roberta_transfer/03_stage2_transfer_finetune.ipynb"]["stage2_test_accuracy"] = 0.85
     good["part1_starter_lstm/06_transfer_glove.ipynb"]["glove_minus_random_smallest"] = 0.04
@@ -49,3 +43,13 @@ def test_lessons_pass_and_fail(tmp_path):
     assert check.check(_executed(tmp_path / "quick", bad, profile="quick")) == []  # lessons are checked in ci only
     del bad["part3_deploy/01_shrink_and_export.ipynb"]["int8_agreement"]
     assert any("int8_agreement" in p for p in check.check(_executed(tmp_path / "missing", bad)))
+
+
+def test_the_command_line_exits_1_on_a_page_that_shows_noise(tmp_path, capsys):
+    good = {rel: {name: 0.8 for name in names} for rel, names in check_lessons.GLUED.items()}
+    good["part2_roberta_transfer/03_stage2_transfer_finetune.ipynb"]["stage2_test_accuracy"] = 0.85
+    good["part1_starter_lstm/06_transfer_glove.ipynb"]["glove_minus_random_smallest"] = 0.04
+    assert check_lessons.main([str(_executed(tmp_path / "good", good))]) == 0
+    good["part1_starter_lstm/04_lstm.ipynb"]["lstm_test_accuracy"] = 0.5
+    assert check_lessons.main([str(_executed(tmp_path / "bad", good))]) == 1
+    assert "lesson check: the LSTM page shows 0.500" in capsys.readouterr().out

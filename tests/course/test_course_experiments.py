@@ -39,7 +39,7 @@ def test_a_folder_that_is_not_the_course_is_refused_with_what_to_do(tmp_path):
 
 
 def test_the_stages_a_run_ran_are_read_from_dvc_output():
-    out = ("Running stage 'lstm_small_pair':\n> python benchmarks/lstm_quick.py\n"
+    out = ("Running stage 'lstm_small_pair':\n> python pipeline/lstm_small_pair.py\n"
            "Stage 'lstm_curve' didn't change, skipping\nRunning stage 'behaviour':\n> python x\n")
     assert experiments.stages_run(out) == ["lstm_small_pair", "behaviour"]
     assert experiments.stages_run("Stage 'lstm_curve' didn't change, skipping\n") == []

@@ -1,4 +1,4 @@
-"""Profiles as DVC parameters (course/params.py): params.yaml is one profile of course/profiles.py, read back exactly."""
+"""Profiles as DVC parameters (course/profiles.py, read_params; course/params.py, the command line): params.yaml is one profile of course/profiles.py, read back exactly."""
 from __future__ import annotations
 
 import dataclasses
@@ -8,8 +8,7 @@ import pytest
 import yaml
 
 from course import params
-from course.params import ParamsError, differences, read_params, write_params
-from course.profiles import PROFILES, get_profile
+from course.profiles import PROFILES, ParamsError, differences, get_profile, read_params, write_params
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,19 +7,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from course import reference
-from course.book import bootstrap_interval, paired_bootstrap_difference
+from course.stats import bootstrap_interval, paired_bootstrap_difference
 
 ROOT = Path(__file__).resolve().parents[2]
 FIGURE_CALL = re.compile(r"""figure\(\s*["']([^"']+)["']\s*,\s*["']([^"']+)["']\s*\)""")
 
 
 def test_figure_carries_its_provenance():
-    fig = reference.figure("part2_quality_2026-11-23.json", "imdb.stage2_test_accuracy")
-    assert fig.value == pytest.approx(0.8944) and fig.profile == "quick" and fig.date == "2026-11-23"
+    fig = reference.figure("pipeline_quick_part2_variants.json", "variants.variants.full.test_accuracy")
+    assert fig.value == pytest.approx(0.8944) and fig.profile == "quick" and fig.date == "2026-12-07"
     assert fig.commit and "2-core" in fig.machine and fig.file in fig.provenance()
-    curve = reference.figure("part2_quality_2026-11-23.json", "sst2.curve.3.test_accuracy")
+    curve = reference.figure("pipeline_quick_sst2_curve.json", "sst2.curve.3.imdb_model")
     assert curve.value == pytest.approx(0.8498)
 
 
@@ -27,15 +28,30 @@ def test_unknown_files_and_figures_fail_clearly():
     with pytest.raises(reference.ReferenceError, match="no result file"):
         reference.figure("nothing_2020-01-01.json", "x")
     with pytest.raises(reference.ReferenceError, match="holds no figure"):
-        reference.figure("part2_quality_2026-11-23.json", "imdb.stage3_test_accuracy")
+        reference.figure("pipeline_quick_part2_variants.json", "variants.variants.stage3.test_accuracy")
     with pytest.raises(reference.ReferenceError, match="not a number"):
-        reference.figure("part2_quality_2026-11-23.json", "profile")
+        reference.figure("pipeline_quick_part2_variants.json", "profile")
 
 
 def test_every_result_file_has_provenance():
     files = {p.name for p in reference.results_dir().glob("*.json")} - {reference.PROVENANCE}
     listed = set(json.loads((reference.results_dir() / reference.PROVENANCE).read_text())["files"])
     assert files == listed, (files - listed, listed - files)
+
+
+def test_every_committed_result_file_is_made_by_a_stage_and_read_by_a_page():
+    """A result file is committed because a page shows it: one that no chapter reads, or that no stage of dvc.yaml
+    makes, is history, which git keeps (delete it). Benchmark results are read by the docs that quote them."""
+    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    made = {next(iter(m)) for s in stages.values() for m in s.get("metrics", [])}
+    chapters = "".join(nb.read_text(encoding="utf-8") for nb in (ROOT / "chapters").rglob("*.ipynb"))
+    for path in sorted(reference.results_dir().glob("pipeline_*.json")):
+        profile, stage = re.fullmatch(r"pipeline_(ci|quick|colab|full)_(\w+)\.json", path.name).groups()
+        assert f"pipeline/results/pipeline_${{profile.name}}_{stage}.json" in made, f"no stage makes {path.name}"
+        assert re.search(rf"pipeline_(ci|quick)_{stage}\.json", chapters), f"no chapter reads {path.name}"
+    docs = "".join(p.read_text(encoding="utf-8") for p in ROOT.glob("*/README.md"))
+    for path in sorted((ROOT / "benchmarks" / "results").glob("*.json")):
+        assert path.name in docs, f"{path.name} is quoted by no README"
 
 
 def test_every_figure_a_chapter_names_is_in_a_result_file():
@@ -61,7 +77,7 @@ def test_bootstrap_intervals():
 
 
 def test_lead_change_is_the_difference_of_paired_differences():
-    from course.book import lead_change
+    from course.stats import lead_change
 
     rng = np.random.default_rng(3)
     a_home, b_home = rng.random(300) < 0.8, rng.random(300) < 0.8

@@ -18,7 +18,7 @@ from deploy.stage import stage
 from helpers.bundles import build_tiny_model
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "pipeline"))
 
 
 @pytest.fixture(scope="module")
@@ -30,9 +30,9 @@ def tiny(tmp_path_factory) -> Path:
 
 
 @pytest.mark.parametrize("command", [
-    ["benchmarks/int8_variants.py", "{folder}", "--profile", "ci"],
-    ["benchmarks/int8_variants.py", "{bundle}", "--roberta-fp32-bundle", "{folder}", "--profile", "ci"],
-    ["benchmarks/serving.py", "--profile", "ci", "--roberta-bundles", "{bundle}", "{folder}"],
+    ["pipeline/int8_variants.py", "{folder}", "--profile", "ci"],
+    ["pipeline/int8_variants.py", "{bundle}", "--roberta-fp32-bundle", "{folder}", "--profile", "ci"],
+    ["pipeline/serving.py", "--profile", "ci", "--roberta-bundles", "{bundle}", "{folder}"],
 ])
 def test_a_folder_that_is_not_a_bundle_is_refused_with_what_to_do(command, tiny, tmp_path):
     folder = tmp_path / "not-a-bundle"

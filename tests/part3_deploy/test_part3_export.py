@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from deploy import checkpoints
-from deploy.checkpoints import from_part1_checkpoint, from_part2_checkpoint
+from deploy import from_checkpoint
+from deploy.from_checkpoint import from_part1_checkpoint, from_part2_checkpoint
 from deploy.onnx_bundle import ExportError, export_bundle, make_window
 from deploy.quantize import quantize_bundle
 from helpers.bundles import build_tiny_model, word_tokenizer
@@ -190,7 +190,7 @@ def fake_part2(tmp_path, monkeypatch):
     hf_tokenizer = types.SimpleNamespace(pad_token_id=0, backend_tokenizer=tok)
     module = types.ModuleType("roberta_transfer")
     module.load_checkpoint = lambda d: (Part2Model().eval(), hf_tokenizer, json.loads((Path(d) / "config.json").read_text()))
-    monkeypatch.setattr(checkpoints, "roberta_transfer", module)
+    monkeypatch.setattr(from_checkpoint, "roberta_transfer", module)
     return ckpt
 
 
@@ -236,7 +236,7 @@ def fake_part1(tmp_path, monkeypatch):
               "metrics": {"test_accuracy": 0.85}}
     module.load_checkpoint = lambda d: (LSTMClassifier().eval(), types.SimpleNamespace(pad_id=0), config)
     module.to_hf_tokenizer = to_hf_tokenizer
-    monkeypatch.setattr(checkpoints, "starter_lstm", module)
+    monkeypatch.setattr(from_checkpoint, "starter_lstm", module)
     ckpt = tmp_path / "part1_ckpt"
     ckpt.mkdir()
     return ckpt

@@ -62,22 +62,22 @@ def ran(output: str) -> set[str]:
 def test_pipeline_runs_then_caches_then_reruns_only_what_a_parameter_touches(repo):
     out, _ = dvc(repo, "repro")  # DVC's cache is empty: every stage runs
     assert ran(out) == set(STAGES), out[-2000:]
-    curve = json.loads((repo / "benchmarks/results/pipeline_ci_lstm_curve.json").read_text())
+    curve = json.loads((repo / "pipeline/results/pipeline_ci_lstm_curve.json").read_text())
     assert curve["profile"] == "ci" and curve["sizes"] == [100, 400, 1600] and len(curve["results"]) == 9
-    pair = json.loads((repo / "benchmarks/results/pipeline_ci_lstm_small_pair.json").read_text())
+    pair = json.loads((repo / "pipeline/results/pipeline_ci_lstm_small_pair.json").read_text())
     assert set(pair["results"]) == {"random_1000", "glove_1000"}
-    behaviour = json.loads((repo / "benchmarks/results/pipeline_ci_behaviour.json").read_text())
+    behaviour = json.loads((repo / "pipeline/results/pipeline_ci_behaviour.json").read_text())
     assert behaviour["profile"] == "ci" and len(behaviour["models"]) == 4
     assert all(len(m["capability_failure_rates"]) == 6 for m in behaviour["models"].values())
-    why = json.loads((repo / "benchmarks/results/pipeline_ci_why_transfer.json").read_text())
+    why = json.loads((repo / "pipeline/results/pipeline_ci_why_transfer.json").read_text())
     assert why["profile"] == "ci" and set(why["models"]) == {"LSTM", "stage 1", "stage 2"}
     assert why["sizes"]["imdb_test"] == 400 and why["sizes"]["tweets_test"] > 0
-    label = json.loads((repo / "benchmarks/results/pipeline_ci_new_label.json").read_text())["new_label"]
+    label = json.loads((repo / "pipeline/results/pipeline_ci_new_label.json").read_text())["new_label"]
     assert label["labels"] == ["negative", "neutral", "positive"] and {"grown", "fresh"} <= set(label)
-    variants = json.loads((repo / "benchmarks/results/pipeline_ci_part2_variants.json").read_text())["variants"]
+    variants = json.loads((repo / "pipeline/results/pipeline_ci_part2_variants.json").read_text())["variants"]
     assert set(variants["variants"]) == {"head", "top", "full"}
     assert all(v["n_test"] == 400 for v in variants["variants"].values())
-    sst2 = json.loads((repo / "benchmarks/results/pipeline_ci_sst2_curve.json").read_text())["sst2"]
+    sst2 = json.loads((repo / "pipeline/results/pipeline_ci_sst2_curve.json").read_text())["sst2"]
     assert [r["sst2_train_sentences"] for r in sst2["curve"]] == [0, 64]
     assert all(0 <= r["imdb_model"] <= 1 and 0 <= r["pretrained_encoder"] <= 1 for r in sst2["curve"])
     assert set(sst2["imdb_model_minus_pretrained_encoder"]) == {"0", "64"}
@@ -97,10 +97,10 @@ def test_pipeline_runs_then_caches_then_reruns_only_what_a_parameter_touches(rep
     assert page["path"] == "serve/frontend/dist" and (repo / "serve/frontend/dist/index.html").is_file()
     assert not git(repo, "ls-files", "serve/frontend/dist") and any(d["path"] == page["path"] for d in lock["serving"]["deps"])
 
-    int8 = json.loads((repo / "benchmarks/results/pipeline_ci_int8_variants.json").read_text())
+    int8 = json.loads((repo / "pipeline/results/pipeline_ci_int8_variants.json").read_text())
     assert int8["profile"] == "ci" and set(int8["variants"]) == {"dynamic", "dynamic_ffn_output_fp32", "blockwise"}
     assert "int8_instructions" in int8["machine"]["cpu"]  # int8 timings depend on them: the result says which
-    serving = json.loads((repo / "benchmarks/results/pipeline_ci_serving.json").read_text())
+    serving = json.loads((repo / "pipeline/results/pipeline_ci_serving.json").read_text())
     rb = serving["roberta_base_sized"]
     assert 120 < rb["parameters_millions"] < 130 and rb["int8"]["size_mb"] < rb["fp32"]["size_mb"] / 3.5
     for name, row in int8["variants"].items():
@@ -125,7 +125,7 @@ def test_pipeline_runs_then_caches_then_reruns_only_what_a_parameter_touches(rep
 
     out, _ = dvc(repo, "exp", "run", "-S", "profile.learning_curve_sizes=[100,400]")
     assert ran(out) == {"lstm_curve"}, out[-2000:]  # neither the small pair nor the suite reads the curve's sizes
-    curve = json.loads((repo / "benchmarks/results/pipeline_ci_lstm_curve.json").read_text())
+    curve = json.loads((repo / "pipeline/results/pipeline_ci_lstm_curve.json").read_text())
     assert curve["sizes"] == [100, 400]
     shown, _ = dvc(repo, "params", "diff")
     assert "profile.learning_curve_sizes" in shown
@@ -161,7 +161,7 @@ def test_a_checkpoint_stage_refuses_to_write_where_dvc_yaml_does_not_look(tmp_pa
     """dvc.yaml declares the checkpoints in artifacts/: a $COURSE_ARTIFACTS elsewhere (a Colab user's Drive folder)
     would leave DVC caching an empty folder, so the stage stops first and says what to do."""
     env = dict(os.environ, COURSE_ARTIFACTS=str(tmp_path), HF_HUB_OFFLINE="1")
-    proc = subprocess.run([sys.executable, "benchmarks/checkpoints.py", "lstm", "--profile", "ci"], cwd=ROOT, env=env,
+    proc = subprocess.run([sys.executable, "pipeline/checkpoints.py", "lstm", "--profile", "ci"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1, proc.stderr[-2000:]
     assert "unset COURSE_ARTIFACTS to run the pipeline" in proc.stderr and "Traceback" not in proc.stderr

@@ -5,7 +5,7 @@ whole training split, each with a 20-minute training budget; tests every model o
 (the full 25,000-review IMDb test split in the quick profile). Prints ONE JSON object; with --out it also
 rewrites that file after every finished model, so a run that is cut short still leaves its figures.
 
-    COURSE_PROFILE=quick COURSE_MIRROR=... HF_HUB_OFFLINE=1 PYTHONPATH=. nice python benchmarks/lstm_quick.py
+    COURSE_PROFILE=quick COURSE_MIRROR=... HF_HUB_OFFLINE=1 PYTHONPATH=. nice python pipeline/lstm_small_pair.py
 """
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def main() -> None:
     splits = course.load_imdb(profile)
     load1 = os.getloadavg()[0]
     report = {
-        "benchmark": "lstm_quick", "profile": profile.name,
+        "benchmark": "lstm_small_pair", "profile": profile.name,
         "date_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "machine": {"cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
                     "processor": platform.processor() or platform.machine(), "torch": torch.__version__,
@@ -128,7 +128,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    from run_info import missing_input_exits  # benchmarks/, this script's folder
+    from run_info import missing_input_exits  # pipeline/, this script's folder
 
     with missing_input_exits():
         main()

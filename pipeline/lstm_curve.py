@@ -10,8 +10,8 @@ The run can be split across processes (``--sizes``, ``--kinds``, each with ``--o
 files into one, with a paired bootstrap interval for "GloVe minus random" at every size (each part file keeps which
 test reviews every model got right, packed as bits, for that). Prints ONE JSON object.
 
-    COURSE_MIRROR=../shared/mirror HF_HUB_OFFLINE=1 python benchmarks/lstm_curve.py --profile quick --out runs/a.json
-    python benchmarks/lstm_curve.py --merge runs/a.json runs/b.json > benchmarks/results/lstm_curve_quick_DATE.json
+    COURSE_MIRROR=../shared/mirror HF_HUB_OFFLINE=1 python pipeline/lstm_curve.py --profile quick --out runs/a.json
+    python pipeline/lstm_curve.py --merge runs/a.json runs/b.json > pipeline/results/pipeline_quick_lstm_curve.json
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "pipeline"))
 
 from run_info import emit, git_commit, machine  # noqa: E402
 
@@ -89,7 +89,7 @@ def curve(profile, sizes, kinds, out_path=None, shared=False) -> dict:
 def merge(paths) -> dict:
     """Join part files of one profile into one result: runs sorted by size, and for every size where both exist,
     GloVe (trainable) minus random with a paired bootstrap interval over the same test reviews."""
-    from course.book import paired_bootstrap_difference
+    from course.stats import paired_bootstrap_difference
 
     parts = [json.loads(Path(p).read_text(encoding="utf-8")) for p in paths]
     profiles = {p["profile"] for p in parts}

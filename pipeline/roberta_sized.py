@@ -1,7 +1,7 @@
 """Stand-in models for the serving benchmarks, exported to bundles like a real checkpoint.
 
-    python benchmarks/standins.py standin --out bundles/standin-int8 --quantize int8
-    python benchmarks/standins.py random-roberta --out bundles/roberta-base-random --quantize int8
+    python pipeline/roberta_sized.py standin --out bundles/standin-int8 --quantize int8
+    python pipeline/roberta_sized.py random-roberta --out bundles/roberta-base-random --quantize int8
 
 - ``standin``: all-MiniLM-L6-v2 (frozen) + mean pooling + a logistic-regression head fitted here on IMDb reviews.
   Clearly not Part 2's model: use it only when no Part 2 checkpoint is available.
@@ -130,7 +130,7 @@ def random_texts(n: int, seed: int = 0) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python benchmarks/standins.py", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python pipeline/roberta_sized.py", description=__doc__.splitlines()[0])
     parser.add_argument("source", choices=["standin", "random-roberta"])
     parser.add_argument("--max-length", type=int, default=512, help="random-roberta only: the window in tokens (default 512)")
     add_bundle_arguments(parser)

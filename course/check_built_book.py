@@ -1,6 +1,6 @@
 """Check a built book: every chapter in _toc.yml has a page, with its executed outputs and a Colab button.
 
-Usage: python scripts/check_built_book.py _build/html
+Usage: python -m course.check_built_book _build/html
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from .paths import REPO_ROOT as ROOT
 
 
 def toc_files(toc: Path) -> list[str]:

@@ -1,6 +1,6 @@
 """Benchmark: what serving costs, for a roberta-base-sized model and for the stand-in. Prints ONE JSON object.
 
-    COURSE_PROFILE=quick python benchmarks/serving.py [--workdir artifacts/bench] [--reuse] [--agreement-n 1000]
+    COURSE_PROFILE=quick python pipeline/serving.py [--workdir artifacts/bench] [--reuse] [--agreement-n 1000]
 
 The pipeline's ``serving`` stage (dvc.yaml) measures bundles other stages made, exporting nothing:
 ``--roberta-bundles FP32 INT8 --standin-bundles FP32 INT8``.
@@ -32,11 +32,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from deploy.checkpoints import from_part2_checkpoint  # noqa: E402
+from deploy.from_checkpoint import from_part2_checkpoint  # noqa: E402
 from deploy.export import imdb_test_texts  # noqa: E402
 from deploy.onnx_bundle import LogitsModule, export_bundle  # noqa: E402
 from deploy.quantize import quantize_bundle  # noqa: E402
-from standins import build_random_roberta, build_standin  # noqa: E402
+from roberta_sized import build_random_roberta, build_standin  # noqa: E402
 
 
 def log(msg: str) -> None:
@@ -144,7 +144,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--matmuls", default="dynamic", choices=["dynamic", "blockwise"],
                         help="int8 bundles: how the weight MatMuls become int8 (deploy.export.quantize_int8)")
     parser.add_argument("--roberta-bundles", type=Path, nargs=2, metavar=("FP32", "INT8"),
-                        help="measure these roberta-base-sized bundles (benchmarks/standins.py random-roberta makes them) "
+                        help="measure these roberta-base-sized bundles (pipeline/roberta_sized.py random-roberta makes them) "
                              "instead of exporting them into --workdir (the pipeline's serving stage)")
     parser.add_argument("--standin-bundles", type=Path, nargs=2, metavar=("FP32", "INT8"),
                         help="measure these stand-in bundles (the pipeline's bundles stage makes them) instead of exporting")
@@ -167,7 +167,7 @@ def main(argv=None) -> dict:
     for given in (args.roberta_bundles or []) + (args.standin_bundles or []):
         if not (given / "bundle.json").is_file():
             raise SystemExit(f"{given} is not a bundle (no bundle.json). In the pipeline, `dvc repro serving` makes it "
-                             "first; by hand, export it (benchmarks/README.md, Part 3) or leave out the option.")
+                             "first; by hand, export it with `python -m deploy.export` or leave out the option.")
     work = args.workdir
     work.mkdir(parents=True, exist_ok=True)
     result = {

@@ -8,7 +8,7 @@ sentences for the IMDb model against its own zero-shot accuracy and against the 
 
 Prints ONE JSON object (everything else goes to stderr).
 
-    COURSE_MIRROR=../shared/mirror HF_HUB_OFFLINE=1 python benchmarks/sst2_curve.py --profile quick
+    COURSE_MIRROR=../shared/mirror HF_HUB_OFFLINE=1 python pipeline/sst2_curve.py --profile quick
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "pipeline"))
 
 from run_info import emit, git_commit, machine  # noqa: E402
 
@@ -29,7 +29,7 @@ from run_info import emit, git_commit, machine  # noqa: E402
 def sst2(profile) -> dict:
     """Chapter 04's few-shot curve, as one function (the chapter shows it step by step)."""
     import course
-    from course.book import paired_bootstrap_difference
+    from course.stats import paired_bootstrap_difference
     from roberta_transfer import HeadSpec, build_classifier, load_checkpoint, read_config, tokenize_dataset
     from roberta_transfer import recipes
 

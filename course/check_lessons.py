@@ -1,7 +1,7 @@
 """Check what the executed chapters glued: every headline figure is there, and (in the ci profile) the pages show
 their lessons rather than noise. The figures are read from the executed notebooks' glue outputs.
 
-Usage: python scripts/check_lessons.py EXECUTED_CHAPTERS_DIR
+Usage: python -m course.check_lessons EXECUTED_CHAPTERS_DIR
 """
 from __future__ import annotations
 
@@ -70,8 +70,8 @@ def check(chapters: Path, report: dict | None = None) -> list[str]:
     return problems
 
 
-def main() -> int:
-    chapters = Path(sys.argv[1])
+def main(argv: list[str] | None = None) -> int:
+    chapters = Path((sys.argv[1:] if argv is None else argv)[0])
     figures: dict[str, float] = {}
     problems = check(chapters, figures)
     print("glued:", ", ".join(f"{name} {value:g}" for name, value in sorted(figures.items())))

@@ -11,7 +11,7 @@ checkpoint is made from changed); the chapters and the other scripts find it whe
 Prints ONE JSON object: what was made, where, from which profile, in how many seconds, and the metrics the
 checkpoint records (its test accuracy on the profile's IMDb test split).
 
-    COURSE_MIRROR=../shared/mirror HF_HUB_OFFLINE=1 python benchmarks/checkpoints.py lstm --profile ci
+    COURSE_MIRROR=../shared/mirror HF_HUB_OFFLINE=1 python pipeline/checkpoints.py lstm --profile ci
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "pipeline"))
 
 from run_info import emit, git_commit  # noqa: E402
 
@@ -51,7 +51,7 @@ def make(what: str, profile) -> tuple[Path, dict]:
         stage1 = recipes.stage_dir(profile, "stage1")
         if not recipes.is_current(stage1, profile):
             raise SystemExit(f"No stage-1 checkpoint for the {profile.name!r} profile in {stage1}: stage 2 starts from "
-                             "it. Run `dvc repro stage1` (or `python benchmarks/checkpoints.py stage1`) first.")
+                             "it. Run `dvc repro stage1` (or `python pipeline/checkpoints.py stage1`) first.")
         directory = recipes.stage_dir(profile, "stage2")
         model, tokenizer, summary = recipes.run_stage2_variant(profile, "full", stage1=stage1, progress=False)
         recipes.save_stage(directory, model, tokenizer, profile, summary, "stage2")
@@ -61,7 +61,7 @@ def make(what: str, profile) -> tuple[Path, dict]:
     stage2 = recipes.stage_dir(profile, "stage2")
     if not recipes.is_current(stage2, profile):
         raise SystemExit(f"No stage-2 checkpoint for the {profile.name!r} profile in {stage2}: the bundles are exported "
-                         "from it. Run `dvc repro stage2` (or `python benchmarks/checkpoints.py stage2`) first.")
+                         "from it. Run `dvc repro stage2` (or `python pipeline/checkpoints.py stage2`) first.")
     fp32, int8 = export_part2(profile, stage2)
     meta = {folder.name: json.loads((folder / "bundle.json").read_text()) for folder in (fp32, int8)}
     return bundles_dir(profile), {name: {k: m[k] for k in ("size_mb", "bundle_accuracy", "int8_vs_fp32") if k in m}

@@ -1,9 +1,9 @@
 """Benchmark: which int8 variant keeps the fp32 model's predictions, at what size and speed? Prints ONE JSON object.
 
-    COURSE_PROFILE=quick python benchmarks/int8_variants.py artifacts/bench/standin-fp32 \
+    COURSE_PROFILE=quick python pipeline/int8_variants.py artifacts/bench/standin-fp32 \
         [--roberta-fp32-bundle artifacts/bench/roberta-base-random-fp32] [--n 1000] [--threads 2]
 
-Takes an fp32 bundle (``python -m deploy.export ...`` or ``benchmarks/serving.py`` makes one) and quantizes it with
+Takes an fp32 bundle (``python -m deploy.export ...`` or ``pipeline/serving.py`` makes one) and quantizes it with
 ``deploy.export.quantize_bundle`` three ways:
 
 - ``dynamic``: every weight MatMul ``MatMulInteger``, one activation scale per tensor (the default);
@@ -12,8 +12,8 @@ Takes an fp32 bundle (``python -m deploy.export ...`` or ``benchmarks/serving.py
 
 For each: the bundle size, the latency of one 128-token review, and the label agreement with fp32 on the profile's
 first ``--n`` IMDb test reviews, sent one at a time and in padded batches of 32 (``serving.agreement``). The course's
-target: at least 99%. With ``--roberta-fp32-bundle`` (a roberta-base-sized fp32 bundle, ``benchmarks/serving.py``
-or ``benchmarks/standins.py random-roberta`` makes one) each variant's size and 128-token latency are also measured
+target: at least 99%. With ``--roberta-fp32-bundle`` (a roberta-base-sized fp32 bundle, ``pipeline/serving.py``
+or ``pipeline/roberta_sized.py random-roberta`` makes one) each variant's size and 128-token latency are also measured
 at roberta-base's size. The int8 bundles go to a temporary folder, deleted at the end, unless ``--workdir`` is given.
 The pipeline's ``int8_variants`` stage (dvc.yaml) runs this on the ``bundles`` stage's fp32 bundle.
 """
@@ -28,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "pipeline"))
 
 VARIANTS = {"dynamic": {"matmuls": "dynamic", "ffn_output": "int8"},
             "dynamic_ffn_output_fp32": {"matmuls": "dynamic", "ffn_output": "fp32"},
@@ -50,7 +50,7 @@ def main(argv=None) -> dict:
     for given in filter(None, (args.fp32_bundle, args.roberta_fp32_bundle)):
         if not (given / "bundle.json").is_file():
             raise SystemExit(f"{given} is not a bundle (no bundle.json). In the pipeline, `dvc repro int8_variants` "
-                             "makes it first; by hand, export one (benchmarks/README.md, Part 3).")
+                             "makes it first; by hand, export one with `python -m deploy.export`.")
     if args.workdir is not None:
         return run(args, args.workdir)
     with tempfile.TemporaryDirectory(prefix="int8-variants-") as tmp:

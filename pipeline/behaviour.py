@@ -3,7 +3,7 @@ LSTM, Part 2's stage 1 and stage 2 and the int8 bundle (through the server's own
 chapter's code when it is missing. Prints ONE JSON object: every model's failure rate per capability and per test,
 the three worst failures of each test for stage 2, and the bundle's gate verdict with the default budgets.
 
-    COURSE_MIRROR=../shared/mirror HF_HUB_OFFLINE=1 python benchmarks/behaviour.py --profile quick
+    COURSE_MIRROR=../shared/mirror HF_HUB_OFFLINE=1 python pipeline/behaviour.py --profile quick
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "pipeline"))
 
 from run_info import emit, git_commit, machine  # noqa: E402
 

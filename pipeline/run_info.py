@@ -1,10 +1,12 @@
-"""What every benchmark records about the run itself: the commit and the machine (imported by the scripts here)."""
+"""What every script of the pipeline records about the run itself: the commit and the machine (imported by the scripts
+here and by benchmarks/pipeline_times.py)."""
 from __future__ import annotations
 
 import os
 import platform
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +55,23 @@ def machine(load_at_start: float, shared: bool) -> dict:
             "processor": platform.processor() or platform.machine(), "platform": platform.platform(),
             "torch": torch.__version__, "device": course.describe_device(),
             "load_average_1min_at_start": round(load_at_start, 2), "shared_with_other_jobs": shared}
+
+
+def recorded(benchmark: str, profile, key: str, compute, shared: bool) -> dict:
+    """A result file's object: what ``compute()`` returns, under ``key``, with what the run was: the script, the profile
+    and its model, the date, the commit, the machine and the minutes it took."""
+    import datetime as dt
+
+    load = os.getloadavg()[0]
+    start = time.perf_counter()
+    out = {"benchmark": benchmark, "profile": profile.name, "model_id": profile.model_id,
+           "date_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    out[key] = compute()
+    minutes = round((time.perf_counter() - start) / 60, 2)
+    commit, uncommitted = git_commit()
+    out.update({"commit": commit, "uncommitted_changes": uncommitted, "machine": machine(load, shared),
+                "minutes": {key.replace("_", "-"): minutes, "total": minutes}})
+    return out
 
 
 def missing_input_exits():

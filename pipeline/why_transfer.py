@@ -9,7 +9,7 @@ The models come from the chapters' checkpoints (``artifacts/<profile>/``, or ``$
 stale one is made first with its chapter's code (``ensure_lstm``, ``ensure_stage1``, ``ensure_stage2``): in the
 quick profile 20 to 70 minutes each on 2 cores. The JSON says which ones this run made.
 
-    COURSE_MIRROR=../shared/mirror HF_HUB_OFFLINE=1 PYTHONPATH=. python benchmarks/why_transfer.py --profile quick
+    COURSE_MIRROR=../shared/mirror HF_HUB_OFFLINE=1 PYTHONPATH=. python pipeline/why_transfer.py --profile quick
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "pipeline"))
 
 from run_info import emit, git_commit, machine  # noqa: E402
 
@@ -62,7 +62,7 @@ def tweet_sample(profile):
 def lead_grows(correct: dict, a: str, b: str, ood: str, n_boot: int = 2000, seed: int = 0) -> tuple[float, float, float]:
     """How much larger A's lead over B is on ``ood`` than on IMDb (= B's fall minus A's fall), with a 95% bootstrap
     interval: each test set resampled on its own, A and B paired within it (the chapter's computation)."""
-    from course.book import lead_change
+    from course.stats import lead_change
 
     return lead_change(correct[a, IMDB], correct[b, IMDB], correct[a, ood], correct[b, ood], n_boot, seed)
 
@@ -83,7 +83,7 @@ def run(argv=None) -> dict:
 
     import course
     import starter_lstm
-    from course.book import bootstrap_interval, paired_bootstrap_difference
+    from course.stats import bootstrap_interval, paired_bootstrap_difference
     from roberta_transfer import encode_reviews, load_checkpoint, tokenize_dataset
     from roberta_transfer import recipes
     from starter_lstm import ReviewDataset, evaluate, make_loader, predict
