@@ -5,9 +5,14 @@ the learning curves are DVC plots; a missing input stops a stage with the course
 
 Marked `pipeline`: scripts/test.sh runs it once, as its own step (it needs DVC, which the Colab-like environment
 does not install), not with the unit tests.
+
+What is tested here is the pipeline's mechanics, which do not depend on sizes: the copy's params.yaml is the ci
+profile with smaller sizes still (SMALL), as an experiment would set them (`dvc exp run -S`). The chapters, run by
+the same test command, show what the ci sizes compute.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -20,6 +25,7 @@ import pytest
 import yaml
 
 from course.experiments import Source, environment, stages_run, temporary_copy
+from course.profiles import PROFILES, write_params
 
 pytestmark = pytest.mark.pipeline
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,11 +36,22 @@ STAGES = (*CHECKPOINTS, "page", "lstm_small_pair", "lstm_curve", "behaviour", "w
           "part2_variants", "int8_variants", "serving")
 
 
+# The ci profile's sizes made smaller for this test: a few dozen examples, one or two epochs. Every stage still runs
+# its whole code path (each model trained, tested, exported, served) on them.
+SMALL = dict(n_train=1000, n_val=48, n_test=64, sst2_n_train=64, sst2_n_val=48, lstm_epochs=2, lstm_min_steps=10,
+             learning_curve_sizes=(50, 100), tf_n_train=64, head_epochs=1, finetune_epochs=1, sst2_curve_sizes=(0, 16),
+             tweet_n_train=48, tweet_n_test=48)
+
+
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
-    """A git copy of the checkout's files (with uncommitted edits), the ci profile in params.yaml, DVC set up with a
-    local cache only and its usage analytics off (course.experiments, as chapter 07 of Part 2 makes it)."""
-    return temporary_copy("ci", Source(str(ROOT)), parent=tmp_path_factory.mktemp("pipeline"))
+    """A git copy of the checkout's files (with uncommitted edits), DVC set up with a local cache only and its usage
+    analytics off (course.experiments, as chapter 07 of Part 2 makes it), and the ci profile with the SMALL sizes in
+    its params.yaml, committed."""
+    work = temporary_copy("ci", Source(str(ROOT)), parent=tmp_path_factory.mktemp("pipeline"))
+    write_params(dataclasses.replace(PROFILES["ci"], **SMALL), work / "params.yaml")
+    git(work, "commit", "-qam", "smaller sizes for the pipeline test")
+    return work
 
 
 def pipeline_env(work: Path, **changes) -> dict:
@@ -63,7 +80,7 @@ def test_pipeline_runs_then_caches_then_reruns_only_what_a_parameter_touches(rep
     out, _ = dvc(repo, "repro")  # DVC's cache is empty: every stage runs
     assert ran(out) == set(STAGES), out[-2000:]
     curve = json.loads((repo / "pipeline/results/pipeline_ci_lstm_curve.json").read_text())
-    assert curve["profile"] == "ci" and curve["sizes"] == [100, 400, 1600] and len(curve["results"]) == 9
+    assert curve["profile"] == "ci" and curve["sizes"] == [50, 100] and len(curve["results"]) == 6
     pair = json.loads((repo / "pipeline/results/pipeline_ci_lstm_small_pair.json").read_text())
     assert set(pair["results"]) == {"random_1000", "glove_1000"}
     behaviour = json.loads((repo / "pipeline/results/pipeline_ci_behaviour.json").read_text())
@@ -71,16 +88,16 @@ def test_pipeline_runs_then_caches_then_reruns_only_what_a_parameter_touches(rep
     assert all(len(m["capability_failure_rates"]) == 6 for m in behaviour["models"].values())
     why = json.loads((repo / "pipeline/results/pipeline_ci_why_transfer.json").read_text())
     assert why["profile"] == "ci" and set(why["models"]) == {"LSTM", "stage 1", "stage 2"}
-    assert why["sizes"]["imdb_test"] == 400 and why["sizes"]["tweets_test"] > 0
+    assert why["sizes"]["imdb_test"] == SMALL["n_test"] and why["sizes"]["tweets_test"] > 0
     label = json.loads((repo / "pipeline/results/pipeline_ci_new_label.json").read_text())["new_label"]
     assert label["labels"] == ["negative", "neutral", "positive"] and {"grown", "fresh"} <= set(label)
     variants = json.loads((repo / "pipeline/results/pipeline_ci_part2_variants.json").read_text())["variants"]
     assert set(variants["variants"]) == {"head", "top", "full"}
-    assert all(v["n_test"] == 400 for v in variants["variants"].values())
+    assert all(v["n_test"] == SMALL["n_test"] for v in variants["variants"].values())
     sst2 = json.loads((repo / "pipeline/results/pipeline_ci_sst2_curve.json").read_text())["sst2"]
-    assert [r["sst2_train_sentences"] for r in sst2["curve"]] == [0, 64]
+    assert [r["sst2_train_sentences"] for r in sst2["curve"]] == [0, 16]
     assert all(0 <= r["imdb_model"] <= 1 and 0 <= r["pretrained_encoder"] <= 1 for r in sst2["curve"])
-    assert set(sst2["imdb_model_minus_pretrained_encoder"]) == {"0", "64"}
+    assert set(sst2["imdb_model_minus_pretrained_encoder"]) == {"0", "16"}
     lock = yaml.safe_load((repo / "dvc.lock").read_text())["stages"]
     assert set(lock) == set(STAGES)
     for stage, folders in CHECKPOINTS.items():  # each checkpoint: a folder in DVC's cache, nothing of it in git
@@ -104,12 +121,12 @@ def test_pipeline_runs_then_caches_then_reruns_only_what_a_parameter_touches(rep
     rb = serving["roberta_base_sized"]
     assert 120 < rb["parameters_millions"] < 130 and rb["int8"]["size_mb"] < rb["fp32"]["size_mb"] / 3.5
     for name, row in int8["variants"].items():
-        assert row["agreement"]["n_reviews"] == 400 and 0 <= row["agreement"]["label_agreement"] <= 1
+        assert row["agreement"]["n_reviews"] == SMALL["n_test"] and 0 <= row["agreement"]["label_agreement"] <= 1
         assert row["roberta_base_sized"]["size_mb"] < rb["fp32"]["size_mb"] / 2, name  # every variant: int8 weights
     assert int8["variants"]["dynamic"]["roberta_base_sized"]["size_mb"] == rb["int8"]["size_mb"]  # one recipe, one size
     slug = serving["slug_roberta_int8"]
     assert slug["page"]["mb"] > 0 and slug["bundle"]["mb"] == pytest.approx(rb["int8"]["size_mb"], rel=0.02)
-    assert serving["worker_roberta_int8"]["cold_start_s"] > 0 and serving["standin"]["int8_vs_fp32_imdb_test"]["n_reviews"] == 400
+    assert serving["worker_roberta_int8"]["cold_start_s"] > 0 and serving["standin"]["int8_vs_fp32_imdb_test"]["n_reviews"] == SMALL["n_test"]
 
     out, _ = dvc(repo, "repro")  # nothing changed: nothing runs
     assert ran(out) == set() and "didn't change, skipping" in out
@@ -123,10 +140,10 @@ def test_pipeline_runs_then_caches_then_reruns_only_what_a_parameter_touches(rep
         spec = json.dumps(entry[0]["content"])
         assert all(column in spec for column in columns), spec[:2000]
 
-    out, _ = dvc(repo, "exp", "run", "-S", "profile.learning_curve_sizes=[100,400]")
+    out, _ = dvc(repo, "exp", "run", "-S", "profile.learning_curve_sizes=[50]")
     assert ran(out) == {"lstm_curve"}, out[-2000:]  # neither the small pair nor the suite reads the curve's sizes
     curve = json.loads((repo / "pipeline/results/pipeline_ci_lstm_curve.json").read_text())
-    assert curve["sizes"] == [100, 400]
+    assert curve["sizes"] == [50]
     shown, _ = dvc(repo, "params", "diff")
     assert "profile.learning_curve_sizes" in shown
 
