@@ -45,7 +45,7 @@ def ci_notice(profile) -> None:
 
     n_train = "all" if profile.n_train is None else f"{profile.n_train:,}"
     text = (f"This page ran in the ci profile: the LSTM trained on {n_train} IMDb reviews, the transformer on "
-            f"{profile.tf_n_train:,} (the stand-in encoder {profile.model_id}), and each model was tested on "
+            f"{profile.transformer_n_train:,} (the stand-in encoder {profile.model_id}), and each model was tested on "
             f"{profile.n_test:,} reviews, on a 2-core CPU. Its numbers show that the code works and what it learns "
             "at this size; small test sets are noisy, so each result says how uncertain it is. What the same code "
             "reaches on real data is in the boxes titled 'Reference results' (the quick profile's committed runs).")

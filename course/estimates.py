@@ -148,7 +148,7 @@ CHAPTERS: dict[str, Chapter] = {
             "full": Estimate((1, 3), COMPUTED, "downloading roberta-base (500 MB) and tokenizing 24,000 reviews"),
         }),
     "02_stage1_frozen_encoder": Chapter(
-        "runs the frozen encoder once over {tf_n_train} training, {n_val} validation and {n_test} test reviews "
+        "runs the frozen encoder once over {transformer_n_train} training, {n_val} validation and {n_test} test reviews "
         "(window {max_length} tokens), then trains the new head for {head_epochs} epochs on those features",
         {
             "ci": Estimate((0, 2), MEASURED, CI_REST),
@@ -160,7 +160,7 @@ CHAPTERS: dict[str, Chapter] = {
                              "plus tokenizing 50,000 reviews"),
         }),
     "03_stage2_transfer_finetune": Chapter(
-        "fine-tunes the top 2 layers, then the whole encoder, on {tf_n_train} reviews ({finetune_epochs_text} each, "
+        "fine-tunes the top 2 layers, then the whole encoder, on {transformer_n_train} reviews ({finetune_epochs_text} each, "
         "window {max_length} tokens), and tests each on {n_test} reviews",
         {
             "ci": Estimate((2, 4), COMPUTED, "three variants on 600 reviews: the full fine-tune of 2 epochs took 525 s "
@@ -337,7 +337,7 @@ def sizes(profile: Profile) -> dict[str, str]:
     return {
         "model_id": profile.model_id, "n_train": _n(n_train), "n_val": _n(profile.n_val),
         "n_test": _n(n_test),
-        "tf_n_train": _n(n_train if profile.tf_n_train is None else min(profile.tf_n_train, n_train)),
+        "transformer_n_train": _n(n_train if profile.transformer_n_train is None else min(profile.transformer_n_train, n_train)),
         "lstm_vocab_size": _n(profile.lstm_vocab_size), "lstm_max_tokens": _n(profile.lstm_max_tokens),
         "lstm_epochs_text": _epochs(profile.lstm_epochs), "curve": _sizes_list(curve),
         "n_lstm_models": str(3 * len(curve)), "max_length": _n(profile.max_length),

@@ -59,7 +59,7 @@ class Profile:
     batch_size: int = 16
     head_epochs: int = 10
     finetune_epochs: int = 2
-    tf_n_train: int | None = None  # IMDb training reviews for the transformer (a subset of n_train; None = all)
+    transformer_n_train: int | None = None  # IMDb training reviews for the transformer (a subset of n_train; None = all)
     finetune_lr: float = 2e-5  # peak learning rate when the encoder is fine-tuned (AdamW, linear warm-up/decay)
     grad_accum_steps: int = 2  # optimiser step every this many batches (effective batch = batch_size x this)
     sst2_curve_sizes: tuple[int | None, ...] = (0, 100, 1000, None)  # few-shot SST-2 training sizes (None = all)
@@ -102,7 +102,7 @@ QUICK = dataclasses.replace(
     max_length=256,
     finetune_epochs=1,
     exercise_n_train=2000,  # 2 x 6 epochs of 2,000 reviews: about 3-4 minutes on 2 cores
-    tf_n_train=5000,  # 8,000 gave 0.904 in 105 min; 5,000 gives 0.894 in 70 min (the part2_quality benchmark of 2026-11-23, in git history)
+    transformer_n_train=5000,  # 8,000 gave 0.904 in 105 min; 5,000 gives 0.894 in 70 min (the part2_quality benchmark of 2026-11-23, in git history)
     finetune_lr=5e-5,
     grad_accum_steps=1,
     sst2_curve_sizes=(0, 100, 1000, 5000),
@@ -139,7 +139,7 @@ CI = dataclasses.replace(
     max_length=128,
     head_epochs=3,
     finetune_epochs=2,
-    tf_n_train=600,
+    transformer_n_train=600,
     finetune_lr=5e-5,
     grad_accum_steps=1,
     sst2_curve_sizes=(0, 64),
@@ -190,7 +190,7 @@ COLAB = dataclasses.replace(
                 "course/estimates.py)",
     n_test=5000,
     max_length=256,
-    tf_n_train=10_000,
+    transformer_n_train=10_000,
     sst2_curve_sizes=(0, 100, 1000, 5000),
     tweet_n_train=10_000,
     serve_max_length=256,

@@ -1,6 +1,6 @@
 """What the Part 3 chapters share: where their bundles live, and how each chapter gets one on its own.
 
-``chapter_bundle(profile)`` returns the int8 bundle of the Part 2 model for a profile, exporting it first if it
+``ensure_bundle(profile)`` returns the int8 bundle of the Part 2 model for a profile, exporting it first if it
 is missing or older than its checkpoint, so that every chapter runs on its own in a fresh kernel. The
 checkpoint comes from ``roberta_transfer.recipes.ensure_stage2`` (Part 2's fine-tuned model, trained by Part 2's
 own code if missing). Export-time only: needs torch.
@@ -31,7 +31,7 @@ def bundles_dir(profile) -> Path:
     return course.artifacts_dir(profile, "part3")
 
 
-def part2_checkpoint(profile) -> Path:
+def ensure_part2_checkpoint(profile) -> Path:
     """Part 2's fine-tuned IMDb checkpoint for ``profile`` (made by Part 2's code if it is missing)."""
     return Path(ensure_stage2(profile, progress=False))
 
@@ -47,7 +47,7 @@ def _current(bundle: Path, checkpoint: Path) -> bool:
 
 def export_part2(profile, checkpoint: Path | None = None, n_agree: int = 120, overwrite: bool = True) -> tuple[Path, Path]:
     """Export the Part 2 checkpoint to fp32 and int8 bundles in :func:`bundles_dir`. Returns (fp32, int8)."""
-    checkpoint = checkpoint or part2_checkpoint(profile)
+    checkpoint = checkpoint or ensure_part2_checkpoint(profile)
     module, tokenizer, spec = from_part2_checkpoint(checkpoint, name=f"sentiment-{profile.name}")
     texts, labels = imdb_test_texts(max(n_agree, N_CHECK), profile)
     fp32, int8 = bundles_dir(profile) / "bundle-fp32", bundles_dir(profile) / "bundle-int8"
@@ -56,9 +56,9 @@ def export_part2(profile, checkpoint: Path | None = None, n_agree: int = 120, ov
     return fp32, int8
 
 
-def chapter_bundle(profile, quantized: bool = True) -> Path:
+def ensure_bundle(profile, quantized: bool = True) -> Path:
     """The profile's int8 (or fp32) bundle, exported now if missing or older than the Part 2 checkpoint."""
-    checkpoint = part2_checkpoint(profile)
+    checkpoint = ensure_part2_checkpoint(profile)
     fp32, int8 = bundles_dir(profile) / "bundle-fp32", bundles_dir(profile) / "bundle-int8"
     if not (_current(fp32, checkpoint) and _current(int8, checkpoint)):
         print(f"No current bundle in {bundles_dir(profile)}: exporting {checkpoint} now, with the code of chapter 01 "
@@ -80,8 +80,8 @@ def behaviour_models(profile) -> dict:
 
     lstm, vocab, _ = starter_lstm.load_checkpoint(ensure_lstm(profile, progress=False))
     stage1, tok1, _ = load_checkpoint(ensure_stage1(profile, progress=False))
-    stage2, tok2, _ = load_checkpoint(part2_checkpoint(profile))
-    bundle = Bundle(chapter_bundle(profile))
+    stage2, tok2, _ = load_checkpoint(ensure_part2_checkpoint(profile))
+    bundle = Bundle(ensure_bundle(profile))
     return {
         "LSTM": lambda texts: np.array([p["probabilities"]["positive"] for p in starter_lstm.predict(lstm, vocab, texts)]),
         "stage 1": lambda texts: p_positive(stage1, tok1, texts, profile.max_length),

@@ -29,7 +29,7 @@ def run(argv=None) -> dict:
     args = parser.parse_args(argv)
     import course
     from deploy.gate import DEFAULT_BUDGETS
-    from deploy.recipes import behaviour_models, chapter_bundle
+    from deploy.recipes import behaviour_models, ensure_bundle
     from serve.behaviour import SUITE_VERSION, build_suite, over_budget, read_budgets, run_suite
 
     profile = course.get_profile(args.profile)
@@ -38,7 +38,7 @@ def run(argv=None) -> dict:
     start = time.perf_counter()
     models = behaviour_models(profile)
     made_seconds = time.perf_counter() - start
-    bundle_meta = json.loads((chapter_bundle(profile) / "bundle.json").read_text(encoding="utf-8"))
+    bundle_meta = json.loads((ensure_bundle(profile) / "bundle.json").read_text(encoding="utf-8"))
     suite = build_suite()
     out = {"benchmark": "behaviour", "profile": profile.name, "model_id": profile.model_id, "suite": SUITE_VERSION,
            "date_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),

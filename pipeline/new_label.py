@@ -44,14 +44,14 @@ def new_label(profile) -> dict:
     fresh.head = ClassificationHead(fresh.encoder.config.hidden_size, grown.head_spec)
     fresh.label_names = list(labels3)
     enc = tokenize_dataset(tweets, tokenizer, profile.max_length)
-    before = recipes.evaluate_tokenised(grown, tokenizer, enc["test"], profile.batch_size)
+    before = recipes.evaluate_tokenized(grown, tokenizer, enc["test"], profile.batch_size)
     epochs = recipes.few_shot_epochs(len(enc["train"]), profile.batch_size)
     results, seconds = {}, {}
     for name, model in [("grown", grown), ("fresh", fresh)]:
         course.seed_everything(profile.seed)
         start = time.perf_counter()
         recipes.fine_tune(model.train(), tokenizer, enc, profile, epochs=epochs, progress=False)
-        results[name] = recipes.evaluate_tokenised(model, tokenizer, enc["test"], profile.batch_size)
+        results[name] = recipes.evaluate_tokenized(model, tokenizer, enc["test"], profile.batch_size)
         seconds[name] = time.perf_counter() - start
     diff, low, high = paired_bootstrap_difference(results["fresh"].predictions == results["fresh"].labels,
                                                   results["grown"].predictions == results["grown"].labels)

@@ -40,7 +40,7 @@ def variants(profile, chosen) -> dict:
             if enc is None and variant != "head":
                 from transformers import AutoTokenizer
 
-                enc = recipes.imdb_tokenised(profile, AutoTokenizer.from_pretrained(str(stage1)))
+                enc = recipes.tokenize_imdb(profile, AutoTokenizer.from_pretrained(str(stage1)))
             _, _, summary = recipes.run_stage2_variant(profile, variant, stage1=stage1, enc=enc, progress=False)
             summary["source"] = "this run"
         summary["wall_minutes"] = round((time.perf_counter() - start) / 60, 2)

@@ -83,7 +83,7 @@ def measure_bundle(path: Path, threads: int, runs: int, lengths=(128, 512)) -> d
     feed = {"input_ids": ids, "attention_mask": mask}
     lat = latency(lambda: bundle.session.run(["logits"], feed), 3, warmup=1)
     out["batch_32x128"] = {"p50_ms": lat["p50_ms"], "reviews_per_s": round(32 / (lat["p50_ms"] / 1000), 1)}
-    # the whole serving path for one real-sized review (tokenise + truncate + run), as the API does it
+    # the whole serving path for one real-sized review (tokenize + truncate + run), as the API does it
     words = "the film was good but the plot was thin and the acting was not great".split()
     text = " ".join(words[i % len(words)] for i in range(90))
     out["predict_one_review_incl_tokenising"] = latency(lambda: bundle.predict([text]), max(5, runs // 3))

@@ -53,7 +53,7 @@ def sst2(profile) -> dict:
             if size:
                 recipes.fine_tune(model.train(), tokenizer, {"train": train, "validation": enc["validation"]}, profile,
                                   epochs=epochs, progress=False)
-            test = recipes.evaluate_tokenised(model, tokenizer, enc["test"], profile.batch_size)
+            test = recipes.evaluate_tokenized(model, tokenizer, enc["test"], profile.batch_size)
             correct[start, size] = test.predictions == test.labels
             row[start] = round(test.accuracy, 4)
             row[f"{start}_f1"] = round(test.f1, 4)

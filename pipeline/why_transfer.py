@@ -135,7 +135,7 @@ def run(argv=None) -> dict:
             if model_name == "stage 1" and name == IMDB:
                 # Stage 1's encoder is frozen, so its IMDb test features were computed once by chapter 02 and
                 # saved beside the checkpoint: the head on them is the same computation as the whole model on
-                # the texts (the features loader and evaluate_tokenised batch alike), without a second encoder
+                # the texts (the features loader and evaluate_tokenized batch alike), without a second encoder
                 # pass over the test set (about 14 minutes on 25,000 reviews on 2 cores).
                 feats, feat_labels = recipes.load_features(folders["stage 1"])
                 if not np.array_equal(feat_labels[IMDB_TEST].numpy(), np.asarray(split["label"])):
@@ -143,7 +143,7 @@ def run(argv=None) -> dict:
                                      "remake stage 1 for this profile")
                 ev = recipes.evaluate_head_on_features(model, feats[IMDB_TEST], feat_labels[IMDB_TEST])
             else:
-                ev = recipes.evaluate_tokenised(model, tokenizer, encoded[name], profile.batch_size)
+                ev = recipes.evaluate_tokenized(model, tokenizer, encoded[name], profile.batch_size)
             correct[model_name, name] = ev.predictions == ev.labels
             seconds[model_name, name] = time.perf_counter() - s
 

@@ -1,4 +1,4 @@
-"""Tokenising with head-plus-tail truncation, length-grouped batches, dynamic padding, and the tweet corpus.
+"""Tokenizing with head-plus-tail truncation, length-grouped batches, dynamic padding, and the tweet corpus.
 
 Head-plus-tail truncation
 -------------------------
@@ -63,7 +63,7 @@ def tokenize_dataset(ds, tokenizer, max_len: int, text_column: str = "text", hea
         ids = [window.cut(c) for c in content]
         return {"input_ids": ids, "length": [len(i) for i in ids], "n_tokens_full": [len(c) + NUM_SPECIAL for c in content]}
 
-    return ds.map(fn, batched=True, batch_size=1000, remove_columns=[text_column], desc="tokenising")
+    return ds.map(fn, batched=True, batch_size=1000, remove_columns=[text_column], desc="tokenizing")
 
 
 class LengthGroupedBatchSampler(Sampler[list[int]]):
@@ -132,7 +132,7 @@ class PadCollator:
         longest = max(len(e["input_ids"]) for e in examples)
         width = self.pad_to if self.pad_to is not None else longest
         if longest > width:
-            raise ValueError(f"an example has {longest} tokens, more than pad_to={width}; tokenise with max_len <= {width}")
+            raise ValueError(f"an example has {longest} tokens, more than pad_to={width}; tokenize with max_len <= {width}")
         ids = torch.full((len(examples), width), self.pad_token_id, dtype=torch.long)
         mask = torch.zeros((len(examples), width), dtype=torch.long)
         for row, e in enumerate(examples):
@@ -163,7 +163,7 @@ class _Indexed(Dataset):
 
 def make_loader(ds, tokenizer, batch_size: int, *, shuffle: bool, length_grouped: bool = True,
                 pad_to: int | None = None, seed: int = 0, num_workers: int = 0) -> DataLoader:
-    """A DataLoader over a tokenised Dataset (columns ``input_ids`` and, if labelled, ``label``).
+    """A DataLoader over a tokenized Dataset (columns ``input_ids`` and, if labelled, ``label``).
 
     ``length_grouped=True``: batches of similar lengths (:class:`LengthGroupedBatchSampler`) padded to their
     longest member. ``length_grouped=False``: random batches (or dataset order when ``shuffle=False``).

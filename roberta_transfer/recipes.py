@@ -2,7 +2,7 @@
 
 - stage 1 (chapter 02): freeze the encoder, compute its features once, train the head on them, save;
 - stage 2 (chapter 03): rebuild, load stage 1 strictly, then train head-only / top layers / everything;
-- helpers for fine-tuning on any tokenised dataset (chapters 04 and 05).
+- helpers for fine-tuning on any tokenized dataset (chapters 04 and 05).
 
 Checkpoints go to ``artifacts/<profile>/part2/<stage>/`` at the repository root (ignored by git; override the
 root with ``$COURSE_ARTIFACTS``). :func:`ensure_stage1` and :func:`ensure_stage2` produce a missing checkpoint
@@ -44,15 +44,15 @@ def stage_dir(profile, stage: str) -> Path:
 def data_signature(profile) -> dict:
     """What a cached checkpoint was made from; a mismatch means it must be rebuilt."""
     return {"model_id": profile.model_id, "max_length": profile.max_length, "n_train": profile.n_train,
-            "tf_n_train": profile.tf_n_train,
+            "transformer_n_train": profile.transformer_n_train,
             "n_val": profile.n_val, "n_test": profile.n_test, "seed": profile.seed}
 
 
-def imdb_tokenised(profile, tokenizer):
-    """IMDb sized for the transformer: ``tf_n_train`` training reviews (a stratified subset of the profile's
-    training split), the profile's validation and test splits; tokenised with head+tail truncation."""
+def tokenize_imdb(profile, tokenizer):
+    """IMDb sized for the transformer: ``transformer_n_train`` training reviews (a stratified subset of the profile's
+    training split), the profile's validation and test splits; tokenized with head+tail truncation."""
     imdb = course.load_imdb(profile)
-    imdb["train"] = course.stratified_subset(imdb["train"], profile.tf_n_train, profile.seed)
+    imdb["train"] = course.stratified_subset(imdb["train"], profile.transformer_n_train, profile.seed)
     return tokenize_dataset(imdb, tokenizer, profile.max_length)
 
 
@@ -66,7 +66,7 @@ def loaders(enc, tokenizer, batch_size: int, seed: int, eval_batch_size: int | N
 # --- stage 1 --------------------------------------------------------------------------------------------
 
 def compute_features(model, enc, tokenizer, batch_size: int, progress: bool = True) -> dict[str, torch.Tensor]:
-    """Frozen-encoder features for every split of a tokenised DatasetDict (computed once)."""
+    """Frozen-encoder features for every split of a tokenized DatasetDict (computed once)."""
     return {split: extract_features(model, make_loader(ds, tokenizer, 2 * batch_size, shuffle=False), progress=progress)
             for split, ds in enc.items()}
 
@@ -91,7 +91,7 @@ def run_stage1(profile, out_dir=None, progress: bool = True) -> dict:
     course.seed_everything(profile.seed)
     model, tokenizer = build_classifier(profile.model_id, IMDB_LABELS, head=HeadSpec(num_labels=2))
     freeze_encoder(model, verbose=progress)
-    enc = imdb_tokenised(profile, tokenizer)
+    enc = tokenize_imdb(profile, tokenizer)
     labels = {s: torch.tensor(enc[s]["label"]) for s in enc}
     t0 = time.perf_counter()
     feats = compute_features(model, enc, tokenizer, profile.batch_size, progress=progress)
@@ -162,7 +162,7 @@ def fine_tune(model, tokenizer, enc, profile, *, epochs: int | None = None, lr: 
                  lr=lr or profile.finetune_lr, grad_accum_steps=profile.grad_accum_steps, progress=progress)
 
 
-def evaluate_tokenised(model, tokenizer, ds, batch_size: int, progress: bool = False):
+def evaluate_tokenized(model, tokenizer, ds, batch_size: int, progress: bool = False):
     return evaluate(model, make_loader(ds, tokenizer, 2 * batch_size, shuffle=False), progress=progress)
 
 
@@ -198,9 +198,9 @@ def run_stage2_variant(profile, variant: str, stage1=None, enc=None, progress: b
         result = train_head_on_features(model, feats, labels, profile, progress=progress)
         test = evaluate_head_on_features(model, feats["test"], labels["test"])
     else:
-        enc = enc if enc is not None else imdb_tokenised(profile, tokenizer)
+        enc = enc if enc is not None else tokenize_imdb(profile, tokenizer)
         result = fine_tune(model, tokenizer, enc, profile, progress=progress)
-        test = evaluate_tokenised(model, tokenizer, enc["test"], profile.batch_size)
+        test = evaluate_tokenized(model, tokenizer, enc["test"], profile.batch_size)
     summary = {"variant": variant, "description": VARIANTS[variant], "test_accuracy": round(test.accuracy, 4),
                "test_f1": round(test.f1, 4), "n_test": len(test.labels), "train_seconds": round(result.seconds, 1),
                "test_seconds": round(test.seconds, 1), "trainable_parameters": count.trainable,

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Run every test on a fresh machine:
 #   1. the unit tests of the packages (pytest tests/), in .venv (requirements.txt's pinned versions);
-#   2. the DVC pipeline (dvc.yaml) in a temporary git copy, the ci profile at smaller sizes (tests/pipeline);
-#   3. .venv-colab, an environment like Google Colab's runtime (colab/README.md), built by scripts/colab_env.sh
-#      (in the background while steps 1 and 2 run), which also checks that the chapters' set-up cell installs the
-#      course there without replacing any package;
-#   4. the unit tests again, in .venv-colab (Colab's versions of transformers, datasets, numpy, ...);
+#   2. .venv-colab, an environment like Google Colab's runtime (colab/README.md), built by scripts/colab_env.sh
+#      (in the background during step 1), which also checks that the chapters' set-up cell installs the course there
+#      without replacing any package;
+#   3. the DVC pipeline (dvc.yaml) in a temporary git copy, the ci profile at smaller sizes (tests/pipeline);
+#   4. the unit tests again, in .venv-colab (Colab's versions of transformers, datasets, numpy, ...), in the
+#      background during step 3;
 #   5. every chapter executed top to bottom in a fresh kernel in the `ci` profile (nbmake), on a copy of the book,
 #      in .venv-colab as on Colab: a stand-in google.colab imported at kernel start, the course imported from the
 #      package the set-up cell installed (never from this checkout);
@@ -29,34 +30,44 @@ t0=$(date +%s)
 ts=$t0
 took() { echo "-- $1 took $(( $(date +%s) - ts )) s"; ts=$(date +%s); }
 
-echo "== 1/6 unit tests, in .venv (meanwhile step 3's environment is built in the background: pip and pytest each keep"
-echo "   one core busy; its log follows step 2)"
+echo "== 1/6 unit tests, in .venv (meanwhile step 2's environment is built in the background: pip and pytest each keep"
+echo "   one core busy)"
 colab_log=$(mktemp "${TMPDIR:-/tmp}/colab-env.XXXXXX")
 scripts/colab_env.sh > "$colab_log" 2>&1 &
-colab_pid=$!
-trap 'kill "$colab_pid" 2> /dev/null || true' EXIT
+background=$!
+trap 'kill "$background" 2> /dev/null || true' EXIT
 in_venv "$PY" -m pytest tests -p no:cacheprovider
 took "1/6"
 
-echo "== 2/6 the DVC pipeline (dvc.yaml), the ci profile at smaller sizes, in a temporary git copy: from an empty cache, again (nothing"
-echo "   runs), with one parameter changed (only the stages that read it run), its plots, and its checkpoints pushed to"
-echo "   a folder remote and pulled back into an empty cache"
-in_venv "$PY" -m pytest tests/pipeline -m pipeline -p no:cacheprovider -s
-took "2/6"
+# finish BACKGROUND_PID LOG WHAT: wait for a background step, show its log, stop here if it failed.
+finish() {
+  local status=0
+  wait "$1" || status=$?
+  cat "$2"
+  rm -f "$2"
+  [ "$status" -eq 0 ] || { echo "$3 failed (exit $status): its log is above"; exit 1; }
+}
 
-echo "== 3/6 the Colab-like environment .venv-colab, and the set-up cell's install checked in it (built since step 1)"
-colab_status=0
-wait "$colab_pid" || colab_status=$?
-cat "$colab_log"
-rm -f "$colab_log"
-[ "$colab_status" -eq 0 ] || { echo "scripts/colab_env.sh failed (exit $colab_status): its log is above"; exit 1; }
-took "3/6 (the wait for it)"
+echo "== 2/6 the Colab-like environment .venv-colab, and the set-up cell's install checked in it (built during step 1)"
+finish "$background" "$colab_log" "scripts/colab_env.sh"
+took "2/6 (the wait for it)"
 
-echo "== 4/6 unit tests, in .venv-colab"
+echo "== 3/6 the DVC pipeline (dvc.yaml), the ci profile at smaller sizes, in a temporary git copy: from an empty cache,"
+echo "   again (nothing runs), with one parameter changed (only the stages that read it run), its plots, and its"
+echo "   checkpoints pushed to a folder remote and pulled back into an empty cache. Meanwhile step 4 runs in the"
+echo "   background (the pipeline keeps about one core and a half busy, the unit tests one): its log follows this step"
 # With the stand-in google.colab importable (not imported); `python -m pytest` puts this checkout first on the path,
-# so these are the checkout's packages against Colab's library versions.
-PYTHONPATH=$root/scripts/colab_stub PATH="$root/.venv-colab/bin:$system_path" "$CPY" -m pytest tests -p no:cacheprovider
-took "4/6"
+# so step 4 tests the checkout's packages against Colab's library versions.
+unit_log=$(mktemp "${TMPDIR:-/tmp}/colab-unit.XXXXXX")
+PYTHONPATH=$root/scripts/colab_stub PATH="$root/.venv-colab/bin:$system_path" "$CPY" -m pytest tests -p no:cacheprovider \
+  > "$unit_log" 2>&1 &
+background=$!
+in_venv "$PY" -m pytest tests/pipeline -m pipeline -p no:cacheprovider -s
+took "3/6"
+
+echo "== 4/6 unit tests, in .venv-colab (run during step 3)"
+finish "$background" "$unit_log" "the unit tests in .venv-colab"
+took "4/6 (the wait for them)"
 
 echo "== 5/6 chapters, executed in the ci profile, in .venv-colab as on Colab"
 work=$(mktemp -d "${TMPDIR:-/tmp}/course-book.XXXXXX")

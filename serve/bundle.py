@@ -157,7 +157,7 @@ class Bundle:
             raise BundleError(f"{model_path} returns logits of shape {probe.shape}, but {where} names "
                               f"{len(self.labels)} labels; re-export the bundle.")
 
-    # -- tokenising ---------------------------------------------------------------------------------
+    # -- tokenizing ---------------------------------------------------------------------------------
     def encode(self, texts: list[str]) -> list[np.ndarray]:
         """Token ids per text: head and tail of the text's tokens inside the special tokens."""
         return encode_texts(self.tokenizer, texts, self.window)

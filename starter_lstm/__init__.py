@@ -11,7 +11,7 @@
     exercise.py    the checks of the beginner exercise
 """
 from .checkpoint import load_checkpoint, save_checkpoint
-from .data import BucketBatchSampler, Collate, ReviewDataset, make_loader, pad_batch
+from .data import LengthGroupedBatchSampler, PadCollator, ReviewDataset, make_loader, pad_batch
 from .glove import GLOVE_DIM, glove_matrix, load_glove
 from .model import LSTMClassifier, LSTMConfig, review_vector
 from .predict import LABELS, predict
@@ -19,7 +19,7 @@ from .train import evaluate, fit, train_step
 from .vocab import PAD, TOKEN_PATTERN, UNK, Vocab, coverage, to_hf_tokenizer, tokenize, truncate
 
 __all__ = [
-    "GLOVE_DIM", "LABELS", "PAD", "TOKEN_PATTERN", "UNK", "BucketBatchSampler", "Collate", "LSTMClassifier",
+    "GLOVE_DIM", "LABELS", "PAD", "TOKEN_PATTERN", "UNK", "LengthGroupedBatchSampler", "PadCollator", "LSTMClassifier",
     "LSTMConfig", "ReviewDataset", "Vocab", "review_vector", "coverage", "evaluate", "fit", "glove_matrix", "load_checkpoint",
     "load_glove", "make_loader", "pad_batch", "predict", "save_checkpoint", "to_hf_tokenizer", "tokenize",
     "train_step", "truncate",

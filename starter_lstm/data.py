@@ -49,14 +49,14 @@ def pad_batch(sequences: Sequence[torch.Tensor], pad_id: int = 0) -> tuple[torch
     return input_ids, lengths
 
 
-class Collate:
+class PadCollator:
     """``collate_fn`` for a DataLoader: a list of ``(ids, label)`` -> ``(input_ids, lengths, labels)``.
 
     ``trim_to_shortest=True`` (used for training batches only) cuts every review of the batch to the length of
     the batch's shortest review. Why: PyTorch's fast CPU LSTM kernel only runs when all sequences of a batch
     have the same length; mixed lengths take a path several times slower. The length-bucketing sampler puts
     reviews of nearly equal length together, so this drops only a few tokens at the end of some reviews
-    (``BucketBatchSampler`` reports how many) and no batch needs padding. Evaluation and prediction always
+    (``LengthGroupedBatchSampler`` reports how many) and no batch needs padding. Evaluation and prediction always
     read every token, with packing.
     """
 
@@ -73,7 +73,7 @@ class Collate:
         return input_ids, lengths, torch.tensor(labels, dtype=torch.long)
 
 
-class BucketBatchSampler(Sampler):
+class LengthGroupedBatchSampler(Sampler):
     """Batches of reviews of similar length, in a random order each epoch.
 
     Padding wastes work: a batch is as long as its longest review. So we shuffle, cut the shuffled reviews
@@ -112,21 +112,21 @@ class BucketBatchSampler(Sampler):
 
 def make_loader(dataset: ReviewDataset, batch_size: int, shuffle: bool, seed: int = 0,
                 trim_to_shortest: bool | None = None) -> DataLoader:
-    """A DataLoader of ``(input_ids, lengths, labels)`` batches, bucketed by length (see BucketBatchSampler).
+    """A DataLoader of ``(input_ids, lengths, labels)`` batches, bucketed by length (see LengthGroupedBatchSampler).
 
-    Training loaders (``shuffle=True``) trim each batch to its shortest review by default (see ``Collate``);
+    Training loaders (``shuffle=True``) trim each batch to its shortest review by default (see ``PadCollator``);
     evaluation loaders keep every token.
     """
     trim = shuffle if trim_to_shortest is None else trim_to_shortest
     pool = 200 if shuffle else 50  # bigger pools: closer lengths in a batch, fewer tokens trimmed
-    sampler = BucketBatchSampler(dataset.lengths(), batch_size, shuffle=shuffle, seed=seed, pool_batches=pool)
-    return DataLoader(dataset, batch_sampler=sampler, collate_fn=Collate(dataset.pad_id, trim))
+    sampler = LengthGroupedBatchSampler(dataset.lengths(), batch_size, shuffle=shuffle, seed=seed, pool_batches=pool)
+    return DataLoader(dataset, batch_sampler=sampler, collate_fn=PadCollator(dataset.pad_id, trim))
 
 
 def trimmed_share(loader: DataLoader) -> float:
     """The share of tokens a trimming training loader drops in one epoch (it does not advance the epoch)."""
     lengths = loader.batch_sampler.lengths
-    batches = list(BucketBatchSampler(lengths, loader.batch_sampler.batch_size, True, seed=loader.batch_sampler.seed,
+    batches = list(LengthGroupedBatchSampler(lengths, loader.batch_sampler.batch_size, True, seed=loader.batch_sampler.seed,
                                       pool_batches=loader.batch_sampler.pool // loader.batch_sampler.batch_size))
     total = sum(lengths)
     kept = sum(min(lengths[i] for i in b) * len(b) for b in batches)

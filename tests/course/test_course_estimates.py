@@ -54,7 +54,7 @@ def test_sizes_fill_the_chapter_texts_from_the_profile():
     assert text.splitlines()[0] == ("Chapter 04_lstm: trains the LSTM on 5,000 IMDb reviews (8 epochs, up to 128 tokens "
                                     "each), then tests it on 400.")
     colab = est.sizes(PROFILES["colab"])
-    assert (colab["n_train"], colab["n_test"], colab["tf_n_train"], colab["max_length"]) == \
+    assert (colab["n_train"], colab["n_test"], colab["transformer_n_train"], colab["max_length"]) == \
         ("24,000", "5,000", "10,000", "256")
     assert colab["sst2_curve"] == "0, 100, 1,000 and 5,000"
     assert est.sizes(PROFILES["full"])["sst2_curve"].endswith("all")

@@ -71,7 +71,7 @@ def test_colab_profile_states_the_documented_sizes():
     colab, full = PROFILES["colab"], PROFILES["full"]
     differs = {f.name: getattr(colab, f.name) for f in dataclasses.fields(Profile)
                if getattr(colab, f.name) != getattr(full, f.name) and f.name not in ("name", "description")}
-    assert differs == {"n_test": 5000, "max_length": 256, "tf_n_train": 10_000,
+    assert differs == {"n_test": 5000, "max_length": 256, "transformer_n_train": 10_000,
                        "sst2_curve_sizes": (0, 100, 1000, 5000), "tweet_n_train": 10_000, "serve_max_length": 256}
     assert colab.model_id == "FacebookAI/roberta-base"
     assert (colab.batch_size, colab.grad_accum_steps, colab.finetune_epochs, colab.head_epochs) == (16, 2, 2, 10)
@@ -95,7 +95,7 @@ def test_profiles_are_frozen_and_ordered_by_size():
     assert list(PROFILES) == ["ci", "quick", "colab", "full"]
     assert ci.n_train is not None and (quick.n_train is None or quick.n_train > ci.n_train)
     assert ci.max_length <= quick.max_length <= colab.max_length <= full.max_length
-    assert ci.tf_n_train <= quick.tf_n_train <= colab.tf_n_train and full.tf_n_train is None
+    assert ci.transformer_n_train <= quick.transformer_n_train <= colab.transformer_n_train and full.transformer_n_train is None
     assert full.model_id == colab.model_id == "FacebookAI/roberta-base"
 
 

@@ -228,12 +228,12 @@ def test_short_training_run_beats_chance():
 
 
 def test_training_batches_are_trimmed_to_the_shortest_review_and_evaluation_batches_are_not():
-    from starter_lstm import Collate
+    from starter_lstm import PadCollator
 
     items = [(torch.tensor([5, 6, 7, 8]), 1), (torch.tensor([9, 10, 11]), 0)]
-    ids, lengths, labels = Collate(0, trim_to_shortest=True)(items)
+    ids, lengths, labels = PadCollator(0, trim_to_shortest=True)(items)
     assert ids.tolist() == [[5, 6, 7], [9, 10, 11]] and lengths.tolist() == [3, 3] and labels.tolist() == [1, 0]
-    ids, lengths, _ = Collate(0)(items)
+    ids, lengths, _ = PadCollator(0)(items)
     assert ids.tolist() == [[5, 6, 7, 8], [9, 10, 11, 0]] and lengths.tolist() == [4, 3]
     vocab = small_vocab()
     ds = ReviewDataset(TEXTS * 10, [1, 0, 1, 0] * 10, vocab, max_tokens=20)

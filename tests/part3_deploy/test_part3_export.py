@@ -58,7 +58,7 @@ def test_bundle_json_and_parity(fp32_bundle):
 
 
 def test_served_logits_equal_pytorch(fp32_bundle):
-    """The bundle's own tokenising + numpy truncation + ONNX Runtime reproduces PyTorch on the same text."""
+    """The bundle's own tokenizing + numpy truncation + ONNX Runtime reproduces PyTorch on the same text."""
     import torch
 
     out, _, model = fp32_bundle
@@ -300,7 +300,7 @@ def test_real_part2_checkpoint_round_trip(tmp_path, source_pads):
 
 def test_real_part1_checkpoint_round_trip(tmp_path):
     """A tiny bidirectional LSTM saved with starter_lstm.save_checkpoint exports without a mask input, and the
-    bundle reproduces the PyTorch model on Part 1's own tokenisation (the first 4 and the last 8 of 12 tokens)."""
+    bundle reproduces the PyTorch model on Part 1's own tokenization (the first 4 and the last 8 of 12 tokens)."""
     import torch
 
     import starter_lstm as sl

@@ -39,7 +39,7 @@ STAGES = (*CHECKPOINTS, "page", "lstm_small_pair", "lstm_curve", "behaviour", "w
 # The ci profile's sizes made smaller for this test: a few dozen examples, one or two epochs. Every stage still runs
 # its whole code path (each model trained, tested, exported, served) on them.
 SMALL = dict(n_train=1000, n_val=48, n_test=64, sst2_n_train=64, sst2_n_val=48, lstm_epochs=2, lstm_min_steps=10,
-             learning_curve_sizes=(50, 100), tf_n_train=64, head_epochs=1, finetune_epochs=1, sst2_curve_sizes=(0, 16),
+             learning_curve_sizes=(50, 100), transformer_n_train=64, head_epochs=1, finetune_epochs=1, sst2_curve_sizes=(0, 16),
              tweet_n_train=48, tweet_n_test=48)
 
 
