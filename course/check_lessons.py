@@ -9,20 +9,18 @@ import json
 import sys
 from pathlib import Path
 
-# chapter notebook -> the figures it must glue (ARCHITECTURE.md, "Results on the page")
-GLUED = {
-    "part1_starter_lstm/04_lstm.ipynb": ["lstm_test_accuracy"],
-    "part1_starter_lstm/06_transfer_glove.ipynb": ["glove_minus_random_smallest"],
-    "part2_roberta_transfer/02_stage1_frozen_encoder.ipynb": ["stage1_test_accuracy"],
-    "part2_roberta_transfer/03_stage2_transfer_finetune.ipynb": ["stage2_test_accuracy"],
-    "part2_roberta_transfer/04_imdb_to_sst2.ipynb": ["sst2_zero_shot_accuracy", "sst2_best_few_shot_accuracy"],
-    "part2_roberta_transfer/05_new_label_neutral.ipynb": ["neutral_grown_macro_f1", "neutral_fresh_macro_f1"],
-    "part2_roberta_transfer/06_why_transfer_pays.ipynb": ["ood_lstm_sst2_accuracy", "ood_stage2_sst2_accuracy",
-                                                          "ood_lstm_tweets_accuracy", "ood_stage2_tweets_accuracy"],
-    "part3_deploy/01_shrink_and_export.ipynb": ["int8_agreement"],
-    "part3_deploy/02_behavioural_tests.ipynb": [f"behaviour_stage2_{cap}" for cap in (
-        "vocabulary", "negation", "contrast", "temporal", "invariance", "direction")],
-}
+from .estimates import chapter_facts, chapters_dir
+
+
+def expected() -> dict[str, list[str]]:
+    """chapter notebook (``part1_starter_lstm/04_lstm.ipynb``) -> the figures it must glue: the ``glued`` list of
+    each notebook's metadata (``course.estimates``; ARCHITECTURE.md, "Results on the page")."""
+    out = {}
+    for nb in sorted(chapters_dir().glob("*/*.ipynb")):
+        names = chapter_facts(nb.stem).get("glued")
+        if names:
+            out[f"{nb.parent.name}/{nb.name}"] = list(names)
+    return out
 
 
 def glued(notebook: Path) -> dict[str, float]:
@@ -49,7 +47,7 @@ def profile_of(notebook: Path) -> str | None:
 def check(chapters: Path, report: dict | None = None) -> list[str]:
     """Problems found (empty when all is well); ``report``, if given, receives every glued figure by name."""
     problems, values, profiles = [], {}, set()
-    for rel, names in GLUED.items():
+    for rel, names in expected().items():
         nb = chapters / rel
         if not nb.is_file():
             problems.append(f"{rel}: not found in {chapters}")
@@ -77,8 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     print("glued:", ", ".join(f"{name} {value:g}" for name, value in sorted(figures.items())))
     for p in problems:
         print("lesson check:", p)
-    n = sum(len(v) for v in GLUED.values())
-    print(f"lessons: {n} glued figures checked in {len(GLUED)} chapters, {len(problems)} problems")
+    want = expected()
+    n = sum(len(v) for v in want.values())
+    print(f"lessons: {n} glued figures checked in {len(want)} chapters, {len(problems)} problems")
     return 1 if problems else 0
 
 

@@ -148,40 +148,12 @@ CI = dataclasses.replace(
     serve_max_length=128,
 )
 
-# The colab profile: sized so that every chapter takes about 15 minutes or less on ONE T4, Colab's free GPU
-# (16 GB; fp16 tensor cores: 65 TFLOP/s peak). Arithmetic, not a measurement (course/estimates.py has each
-# chapter's figure; nothing here was run on a T4):
-#
-#   cost per token, roberta-base (125M parameters: 85M in its 12 layers, 39M in the embedding tables):
-#     training ~ 6 x 125M = 0.75 GFLOP; inference ~ 2 x 125M = 0.25 GFLOP; training only the top 2 of 12 layers
-#     ~ (2 + 4 x 2/12) x 125M = 0.33 GFLOP. (The 12 layers' matrices need 6 x 85M = 0.51 GFLOP and attention
-#     3 x 4 x T x 768 x 12 = 0.02-0.03 GFLOP at T = 200-260 tokens; counting all 125M leaves about 40% of margin.)
-#   speed: 25% of the T4's 65 TFLOP/s, i.e. 16 TFLOP/s, for training and inference alike.
-#   tokens per review at a 256-token window: 208 on average (IMDb train, mean of min(length, 256), measured
-#     2026-11-30 with the stand-in's WordPiece tokenizer; RoBERTa's BPE gives similar counts), 220 with the
-#     padding of length-grouped batches (96% real tokens, the benchmarks' history in git).
-#   => per review: training 220 x 0.75 GFLOP / 16 TFLOP/s = 10 ms, inference 3.4 ms, top-2 layers 4.5 ms.
-#      Plus per training batch of 16: AdamW reads and writes ~3.5 GB (125M fp32 weights, gradients and two
-#      moments) = 11 ms at the T4's 320 GB/s, every second batch (grad_accum_steps 2), and ~10 ms of kernel
-#      launches: about 1 ms a review. So: training 11 ms, top-2 5 ms, inference 3.5 ms a review.
-#   chapter 02 (stage 1): encoder features of 10,000 + 1,000 + 5,000 reviews x 3.5 ms = 1 min.
-#   chapter 03 (stage 2), the heaviest: 2 epochs x 10,000 reviews x (5 + 11 ms) = 5.3 min, plus each variant's
-#     2 validation passes (1,000) and its test pass (5,000): 2 x 7,000 x 3.5 ms = 0.8 min => about 6 min,
-#     7 with stage 1 when its checkpoint is missing (a fresh Colab runtime) => 7-8 min, with model and data
-#     downloads about 9. At half the assumed speed (12.5% of peak) still about 15 minutes.
-#   chapters 04 and 05: 2 x (500 + 1,000 + 5,000) SST-2 sentences, 2 x 10,000 tweets: a minute of GPU time each,
-#     after remaking stage 1 and stage 2's full fine-tune when they are missing (1 + 4 min).
-#   So: a 256-token window (the quick profile's; it keeps 56% of the reviews whole), 10,000 training reviews for
-#   the transformer, 5,000 test reviews (accuracy within about +-0.8 points, 95%), the few-shot SST-2 sizes of
-#   quick, 10,000 tweets. Full's sizes (24,000 reviews at 512 tokens, 25,000 test reviews) would take about 21
-#   minutes for chapter 03 on a T4 by the same arithmetic, 25 with stage 1.
-#   Memory: fp32 weights, gradients and AdamW's moments take 2 GB; fp16 activations of a batch of 16 x 256
-#   tokens about 2 GB: far below 16 GB.
-# Part 1 on a GPU keeps full's LSTM (all 24,000 training reviews, 400 tokens, hidden size 128, 6 epochs): the
-#   bidirectional LSTM costs 6 x 4 x (100 + 128) x 128 x 2 directions = 1.4 MFLOP a token, 48 TFLOP for 6 epochs
-#   of 24,000 reviews (236 tokens on average), but it is bound by its sequential steps rather than by FLOPs:
-#   ~236 steps forward and back at ~10-20 us each, 12-20 ms a batch of 64, 2,250 batches = 0.5-0.8 minutes.
-#   The CPU work around it (vocabulary, encoding 30,000 reviews: ~0.5 min) is of the same size.
+# The colab profile: sized so that every chapter takes about 15 minutes or less on ONE T4, Colab's free GPU. The
+# arithmetic is code, course.estimates.gpu_minutes (its inputs there: FLOPs per token, the GPU's speed, tokens per
+# review), and tests/course/test_course_estimates.py holds these sizes to it: a 256-token window (56% of the reviews
+# whole), 10,000 training reviews for the transformer, 5,000 test reviews (accuracy within about +-0.8 points, 95%),
+# 10,000 tweets. Memory: fp32 weights, gradients and AdamW's moments take 2 GB, fp16 activations of a batch of 16 x 256
+# tokens about 2 GB: far below 16 GB. Part 1 on a GPU keeps full's LSTM: bound by its ~240 sequential steps, not FLOPs.
 COLAB = dataclasses.replace(
     FULL,
     name="colab",

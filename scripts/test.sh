@@ -83,8 +83,11 @@ echo "import google.colab  # the course's stand-in (scripts/colab_stub), importe
 in_colab() { PYTHONPATH=$root/scripts/colab_stub IPYTHONDIR=$work/ipython PATH="$root/.venv-colab/bin:$system_path" \
                COURSE_ARTIFACTS=$work/artifacts "$@"; }
 (cd "$work" && in_colab "$CPY" "$root/scripts/check_colab_install.py" kernel 2>&1 | grep -v "running over TCP without encryption")
+mkdir -p runs
 (cd "$work" && in_colab "$CPY" -m pytest -p no:cacheprovider -ra --nbmake --nbmake-timeout=900 --overwrite --durations=0 \
-   chapters)
+   --junitxml="$root/runs/chapters-junit.xml" chapters)
+echo "the chapters' durations: runs/chapters-junit.xml; python -m course.timings junit runs/chapters-junit.xml --profile ci"
+echo "records them in chapters/timings.json (what start_chapter prints as measured)"
 took "5/6"
 
 echo "== 6/6 the book, from the executed chapters, in .venv"

@@ -31,7 +31,8 @@ def test_wheel_carries_what_the_chapters_read(wheel_names):
               "serve/frontend/index.html", "serve/frontend/vite.config.js", "serve/frontend/src/App.jsx",
               "serve/frontend/src/api.js", "serve/window.py", "deploy/export.py", "course/profiles.py",
               "starter_lstm/exercise.py", "roberta_transfer/recipes.py", "deploy/behaviour_budgets.json",
-              "serve/behaviour.py"]
+              "serve/behaviour.py", "course/chapters/timings.json",  # start_chapter's times, each chapter's facts:
+              "course/chapters/part1_starter_lstm/04_lstm.ipynb", "course/chapters/part3_deploy/05_shipping.ipynb"]
     missing = [name for name in needed if name not in wheel_names]
     assert not missing, f"the installed package would lack {missing}: add them to [tool.setuptools.package-data]"
 

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_chapter_glues_its_headline_figures_in_its_source():
-    for rel, names in check_lessons.GLUED.items():
+    for rel, names in check_lessons.expected().items():
         source = "".join("".join(c["source"]) for c in json.loads((ROOT / "chapters" / rel).read_text())["cells"]
                          if c["cell_type"] == "code")
         found = set(re.findall(r"""glue\(\s*["']([a-z0-9_]+)["']""", source))
@@ -31,7 +31,7 @@ def _executed(tmp_path, figures: dict[str, dict[str, float]], profile: str = "ci
 
 def test_lessons_pass_and_fail(tmp_path):
     check = check_lessons
-    good = {rel: {name: 0.8 for name in names} for rel, names in check.GLUED.items()}
+    good = {rel: {name: 0.8 for name in names} for rel, names in check.expected().items()}
     good["part2_roberta_transfer/03_stage2_transfer_finetune.ipynb"]["stage2_test_accuracy"] = 0.85
     good["part1_starter_lstm/06_transfer_glove.ipynb"]["glove_minus_random_smallest"] = 0.04
     assert check.check(_executed(tmp_path / "good", good)) == []
@@ -46,7 +46,7 @@ def test_lessons_pass_and_fail(tmp_path):
 
 
 def test_the_command_line_exits_1_on_a_page_that_shows_noise(tmp_path, capsys):
-    good = {rel: {name: 0.8 for name in names} for rel, names in check_lessons.GLUED.items()}
+    good = {rel: {name: 0.8 for name in names} for rel, names in check_lessons.expected().items()}
     good["part2_roberta_transfer/03_stage2_transfer_finetune.ipynb"]["stage2_test_accuracy"] = 0.85
     good["part1_starter_lstm/06_transfer_glove.ipynb"]["glove_minus_random_smallest"] = 0.04
     assert check_lessons.main([str(_executed(tmp_path / "good", good))]) == 0

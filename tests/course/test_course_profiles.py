@@ -1,5 +1,4 @@
 import dataclasses
-from pathlib import Path
 
 import pytest
 
@@ -66,8 +65,8 @@ def test_unknown_profile_names_the_choices(monkeypatch):
 
 
 def test_colab_profile_states_the_documented_sizes():
-    """The sizes whose arithmetic is written above COLAB in course/profiles.py (and in course/estimates.py):
-    change one, and redo that arithmetic."""
+    """The sizes that course.estimates.gpu_minutes keeps within about 15 minutes a chapter on a T4
+    (tests/course/test_course_estimates.py): change one, and check that arithmetic again."""
     colab, full = PROFILES["colab"], PROFILES["full"]
     differs = {f.name: getattr(colab, f.name) for f in dataclasses.fields(Profile)
                if getattr(colab, f.name) != getattr(full, f.name) and f.name not in ("name", "description")}
@@ -76,9 +75,6 @@ def test_colab_profile_states_the_documented_sizes():
     assert colab.model_id == "FacebookAI/roberta-base"
     assert (colab.batch_size, colab.grad_accum_steps, colab.finetune_epochs, colab.head_epochs) == (16, 2, 2, 10)
     assert (colab.n_train, colab.lstm_max_tokens, colab.lstm_hidden, colab.lstm_epochs) == (None, 400, 128, 6)
-    source = Path(profiles_mod.__file__).read_text(encoding="utf-8")
-    for written in ("0.75 GFLOP", "16 TFLOP/s", "10,000 + 1,000 + 5,000", "2 epochs x 10,000 reviews", "256"):
-        assert written in source
 
 
 def test_course_model_overrides_only_the_model(monkeypatch):
