@@ -67,6 +67,7 @@ class Profile:
     tweet_n_test: int = 5000  # held-out tweets for the 3-class results
     # Part 3, serving.
     serve_max_length: int = 512
+    latency_runs: int = 30  # timed runs per latency figure in Part 3's benchmarks (pipeline/serving.py, int8_variants.py)
 
     def sizes(self) -> dict:
         """The sizes this profile chose, as a dict a chapter can print."""

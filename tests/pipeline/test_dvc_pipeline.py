@@ -40,7 +40,7 @@ STAGES = (*CHECKPOINTS, "page", "lstm_small_pair", "lstm_curve", "behaviour", "w
 # its whole code path (each model trained, tested, exported, served) on them.
 SMALL = dict(n_train=1000, n_val=48, n_test=64, sst2_n_train=64, sst2_n_val=48, lstm_epochs=2, lstm_min_steps=10,
              learning_curve_sizes=(50, 100), transformer_n_train=64, head_epochs=1, finetune_epochs=1, sst2_curve_sizes=(0, 16),
-             tweet_n_train=48, tweet_n_test=48)
+             tweet_n_train=48, tweet_n_test=48, latency_runs=3)
 
 
 @pytest.fixture(scope="module")
@@ -123,9 +123,11 @@ def test_pipeline_runs_then_caches_then_reruns_only_what_a_parameter_touches(rep
     for name, row in int8["variants"].items():
         assert row["agreement"]["n_reviews"] == SMALL["n_test"] and 0 <= row["agreement"]["label_agreement"] <= 1
         assert row["roberta_base_sized"]["size_mb"] < rb["fp32"]["size_mb"] / 2, name  # every variant: int8 weights
+        assert row["roberta_base_sized"]["latency_128_tokens"]["runs"] == SMALL["latency_runs"], name
     assert int8["variants"]["dynamic"]["roberta_base_sized"]["size_mb"] == rb["int8"]["size_mb"]  # one recipe, one size
     slug = serving["slug_roberta_int8"]
     assert slug["page"]["mb"] > 0 and slug["bundle"]["mb"] == pytest.approx(rb["int8"]["size_mb"], rel=0.02)
+    assert rb["int8"]["latency_128_tokens"]["runs"] == SMALL["latency_runs"]  # profile.latency_runs reaches the stage
     assert serving["worker_roberta_int8"]["cold_start_s"] > 0 and serving["standin"]["int8_vs_fp32_imdb_test"]["n_reviews"] == SMALL["n_test"]
 
     out, _ = dvc(repo, "repro")  # nothing changed: nothing runs
