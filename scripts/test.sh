@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Run every test on a fresh machine:
 #   1. the unit tests of the packages (pytest tests/), in .venv (requirements.txt's pinned versions);
-#   2. .venv-colab, an environment like Google Colab's runtime (colab/README.md), built by scripts/colab_env.sh,
-#      which also checks that the chapters' set-up cell installs the course there without replacing any package;
+#   2. .venv-colab, an environment like Google Colab's runtime (colab/README.md), built by scripts/colab_env.sh
+#      (in the background during step 1), which also checks that the chapters' set-up cell installs the course there
+#      without replacing any package;
 #   3. the DVC pipeline (dvc.yaml) in a temporary git copy, the ci profile at smaller sizes (tests/pipeline);
-#   4. the unit tests again, in .venv-colab (Colab's versions of transformers, datasets, numpy, ...);
-#   steps 1, 2 and 4 run in the background while step 3 runs (1 and 2 together, then 4);
+#   4. the unit tests again, in .venv-colab (Colab's versions of transformers, datasets, numpy, ...), in the
+#      background during step 3;
 #   5. every chapter executed top to bottom in a fresh kernel in the `ci` profile (nbmake), on a copy of the book,
 #      in .venv-colab as on Colab: a stand-in google.colab imported at kernel start, the course imported from the
 #      package the set-up cell installed (never from this checkout);
@@ -29,57 +30,44 @@ t0=$(date +%s)
 ts=$t0
 took() { echo "-- $1 took $(( $(date +%s) - ts )) s"; ts=$(date +%s); }
 
-# Steps 1, 2 and 4 run in the background while step 3, the DVC pipeline, runs in the foreground: the pipeline keeps
-# about one core and a half busy, and pip and the unit tests fill the rest. The two unit-test runs never overlap each
-# other (they share ports and the browser); step 4 starts once steps 1 and 2 are done. Their logs follow step 3.
+echo "== 1/6 unit tests, in .venv (meanwhile step 2's environment is built in the background: pip and pytest each keep"
+echo "   one core busy)"
 colab_log=$(mktemp "${TMPDIR:-/tmp}/colab-env.XXXXXX")
-unit_log=$(mktemp "${TMPDIR:-/tmp}/unit.XXXXXX")
-colab_unit_log=$(mktemp "${TMPDIR:-/tmp}/colab-unit.XXXXXX")
-statuses=$(mktemp "${TMPDIR:-/tmp}/statuses.XXXXXX")
-(
-  set +e
-  scripts/colab_env.sh > "$colab_log" 2>&1 &
-  env_job=$!
-  in_venv "$PY" -m pytest tests -p no:cacheprovider > "$unit_log" 2>&1
-  unit=$?
-  echo "unit $unit $(date +%s)" >> "$statuses"
-  wait "$env_job"
-  env=$?
-  echo "env $env $(date +%s)" >> "$statuses"
-  colab_unit=skipped
-  if [ "$env" -eq 0 ]; then
-    # With the stand-in google.colab importable (not imported); `python -m pytest` puts this checkout first on the
-    # path, so step 4 tests the checkout's packages against Colab's library versions.
-    PYTHONPATH=$root/scripts/colab_stub PATH="$root/.venv-colab/bin:$system_path" "$CPY" -m pytest tests \
-      -p no:cacheprovider > "$colab_unit_log" 2>&1
-    colab_unit=$?
-  fi
-  echo "colab_unit $colab_unit $(date +%s)" >> "$statuses"
-) &
+scripts/colab_env.sh > "$colab_log" 2>&1 &
 background=$!
 trap 'kill "$background" 2> /dev/null || true' EXIT
+in_venv "$PY" -m pytest tests -p no:cacheprovider
+took "1/6"
+
+# finish BACKGROUND_PID LOG WHAT: wait for a background step, show its log, stop here if it failed.
+finish() {
+  local status=0
+  wait "$1" || status=$?
+  cat "$2"
+  rm -f "$2"
+  [ "$status" -eq 0 ] || { echo "$3 failed (exit $status): its log is above"; exit 1; }
+}
+
+echo "== 2/6 the Colab-like environment .venv-colab, and the set-up cell's install checked in it (built during step 1)"
+finish "$background" "$colab_log" "scripts/colab_env.sh"
+took "2/6 (the wait for it)"
 
 echo "== 3/6 the DVC pipeline (dvc.yaml), the ci profile at smaller sizes, in a temporary git copy: from an empty cache,"
 echo "   again (nothing runs), with one parameter changed (only the stages that read it run), its plots, and its"
-echo "   checkpoints pushed to a folder remote and pulled back into an empty cache. Meanwhile, in the background:"
-echo "   1/6 the unit tests in .venv, 2/6 .venv-colab built, then 4/6 the unit tests in .venv-colab; their logs follow"
+echo "   checkpoints pushed to a folder remote and pulled back into an empty cache. Meanwhile step 4 runs in the"
+echo "   background (the pipeline keeps about one core and a half busy, the unit tests one): its log follows this step"
+# With the stand-in google.colab importable (not imported); `python -m pytest` puts this checkout first on the path,
+# so step 4 tests the checkout's packages against Colab's library versions.
+unit_log=$(mktemp "${TMPDIR:-/tmp}/colab-unit.XXXXXX")
+PYTHONPATH=$root/scripts/colab_stub PATH="$root/.venv-colab/bin:$system_path" "$CPY" -m pytest tests -p no:cacheprovider \
+  > "$unit_log" 2>&1 &
+background=$!
 in_venv "$PY" -m pytest tests/pipeline -m pipeline -p no:cacheprovider -s
 took "3/6"
-wait "$background" || true
-# report WHAT LOG NAME: show a background step's log and when it ended; stop here if it failed.
-report() {
-  local status ended
-  status=$(awk -v n="$3" '$1 == n {print $2}' "$statuses")
-  ended=$(awk -v n="$3" '$1 == n {print $3}' "$statuses")
-  echo "== $1 (ran in the background; ended $(( ${ended:-$t0} - t0 )) s after the start)"
-  cat "$2"
-  [ "$status" = "0" ] || { echo "$1 failed (exit ${status:-unknown}): its log is above"; exit 1; }
-}
-report "1/6 unit tests, in .venv" "$unit_log" unit
-report "2/6 the Colab-like environment .venv-colab, and the set-up cell's install checked in it" "$colab_log" env
-report "4/6 unit tests, in .venv-colab (Colab's versions)" "$colab_unit_log" colab_unit
-rm -f "$unit_log" "$colab_log" "$colab_unit_log" "$statuses"
-took "1/6, 2/6 and 4/6 (the wait for them)"
+
+echo "== 4/6 unit tests, in .venv-colab (run during step 3)"
+finish "$background" "$unit_log" "the unit tests in .venv-colab"
+took "4/6 (the wait for them)"
 
 echo "== 5/6 chapters, executed in the ci profile, in .venv-colab as on Colab"
 work=$(mktemp -d "${TMPDIR:-/tmp}/course-book.XXXXXX")
