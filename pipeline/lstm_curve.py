@@ -69,7 +69,7 @@ def curve(profile, sizes, kinds, out_path=None, shared=False) -> dict:
         for name in kinds:
             emb, freeze = KINDS[name]
             res = train_and_test(subset, sub_vocab, p50, embeddings=emb, freeze=freeze, progress=False)
-            correct = res["test"]["preds"] == res["test"]["labels"]
+            correct = res["test"].predictions == res["test"].labels
             report["runs"].append({
                 "train_reviews": res["n_train"], "embedding": name, "epochs": res["epochs"],
                 "best_val_accuracy": round(max(h["val_accuracy"] for h in res["history"]), 4),

@@ -128,7 +128,7 @@ def run(argv=None) -> dict:
         s = time.perf_counter()
         data = ReviewDataset.from_hf(split, vocab, lstm.max_tokens, lstm.head_tokens)
         out = evaluate(lstm, make_loader(data, 256, shuffle=False), progress=False)
-        correct["LSTM", name] = out["preds"] == out["labels"]
+        correct["LSTM", name] = out.predictions == out.labels
         seconds["LSTM", name] = time.perf_counter() - s
         for model_name, model in (("stage 1", stage1), ("stage 2", stage2)):
             s = time.perf_counter()

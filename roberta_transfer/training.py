@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+from course.run_results import EvalResult, TrainResult
 
 from .freezing import count_trainable
 
@@ -59,21 +60,6 @@ def make_accelerator(mixed_precision: str = "auto", grad_accum_steps: int = 1):
 
 def _inputs(batch: dict) -> dict:
     return {k: v for k, v in batch.items() if k not in _NOT_INPUTS}
-
-
-@dataclass
-class EvalResult:
-    accuracy: float
-    f1: float  # macro F1 over the classes
-    loss: float
-    predictions: np.ndarray  # in dataset order
-    labels: np.ndarray
-    probabilities: np.ndarray
-    seconds: float
-
-    def summary(self) -> dict:
-        return {"accuracy": round(self.accuracy, 4), "f1": round(self.f1, 4), "loss": round(self.loss, 4),
-                "n": int(len(self.labels)), "seconds": round(self.seconds, 1)}
 
 
 @torch.no_grad()  # not inference_mode: with several processes (DDP) the next training step would then fail
@@ -128,22 +114,6 @@ def extract_features(model, loader, accelerator=None, progress: bool = True) -> 
     model.train(was_training)
     feats = torch.cat(feats); index = torch.cat(index_all)
     return feats[torch.argsort(index)].contiguous()
-
-
-@dataclass
-class TrainResult:
-    history: list[dict] = field(default_factory=list)  # one row per epoch
-    best_epoch: int = 0
-    best_val_accuracy: float = float("nan")
-    seconds: float = 0.0
-    train_samples_per_second: float = 0.0
-    trainable_parameters: int = 0
-    real_token_share: float | None = None  # share of non-padding tokens in the training batches
-
-    def summary(self) -> dict:
-        return {"best_epoch": self.best_epoch, "best_val_accuracy": round(self.best_val_accuracy, 4),
-                "seconds": round(self.seconds, 1), "train_samples_per_second": round(self.train_samples_per_second, 2),
-                "trainable_parameters": self.trainable_parameters, "real_token_share": self.real_token_share}
 
 
 def _param_groups(model: nn.Module, weight_decay: float) -> list[dict]:

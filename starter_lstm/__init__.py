@@ -15,11 +15,11 @@ from .data import LengthGroupedBatchSampler, PadCollator, ReviewDataset, make_lo
 from .glove import GLOVE_DIM, glove_matrix, load_glove
 from .model import LSTMClassifier, LSTMConfig, review_vector
 from .predict import LABELS, predict
-from .train import evaluate, fit, train_step
+from .train import EvalResult, TrainResult, evaluate, fit, train_step
 from .vocab import PAD, TOKEN_PATTERN, UNK, Vocab, coverage, to_hf_tokenizer, tokenize, truncate
 
 __all__ = [
-    "GLOVE_DIM", "LABELS", "PAD", "TOKEN_PATTERN", "UNK", "LengthGroupedBatchSampler", "PadCollator", "LSTMClassifier",
+    "EvalResult", "GLOVE_DIM", "LABELS", "PAD", "TOKEN_PATTERN", "TrainResult", "UNK", "LengthGroupedBatchSampler", "PadCollator", "LSTMClassifier",
     "LSTMConfig", "ReviewDataset", "Vocab", "review_vector", "coverage", "evaluate", "fit", "glove_matrix", "load_checkpoint",
     "load_glove", "make_loader", "pad_batch", "predict", "save_checkpoint", "to_hf_tokenizer", "tokenize",
     "train_step", "truncate",

@@ -388,7 +388,7 @@ def compare_with_library(lookup, review_vector, train_step, profile, progress: b
                 step(model, to_device(batch, device), optimizer, loss_fn)
         seconds = time.perf_counter() - start
         test = evaluate(model, make_loader(data["test"], 256, shuffle=False), progress=progress, device=device)
-        return {"accuracy": test["accuracy"], "correct": test["preds"] == test["labels"], "seconds": seconds,
+        return {"accuracy": test.accuracy, "correct": test.predictions == test.labels, "seconds": seconds,
                 "ids": [x.tolist() for split in ("train", "test") for x in data[split].ids]}
 
     library_model = build_model(vocab, profile)

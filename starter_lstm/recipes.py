@@ -61,7 +61,8 @@ def train_and_test(splits, vocab: Vocab, profile, embeddings: str = "random", fr
     """Train a fresh model on ``splits["train"]``, keep its best validation epoch, measure it on the test set.
 
     Training and testing run on ``device`` (default ``course.get_device()``: the GPU when there is one).
-    Returns ``{"model", "history", "test", "train_seconds", "samples_per_s", ...}``.
+    Returns ``{"model", "history", "test", "train_seconds", "samples_per_s", ...}``: ``test`` is the test set's
+    :class:`~course.run_results.EvalResult`, ``history`` the per-epoch rows of :func:`fit`'s ``TrainResult``.
     """
     model = build_model(vocab, profile, embeddings, freeze)
     datasets = {name: ReviewDataset.from_hf(splits[name], vocab, profile.lstm_max_tokens, profile.lstm_head_tokens)
@@ -72,10 +73,10 @@ def train_and_test(splits, vocab: Vocab, profile, embeddings: str = "random", fr
     epochs = epochs or epochs_for(len(datasets["train"]), profile)
     start = time.perf_counter()
     history = fit(model, train_loader, val_loader, epochs=epochs, lr=lr, progress=progress,
-                  max_seconds=max_seconds, device=device)
+                  max_seconds=max_seconds, device=device).history
     train_seconds = time.perf_counter() - start
     test = evaluate(model, test_loader, desc="test", progress=progress, device=device)
-    return {"model": model, "history": history, "test": test, "test_accuracy": test["accuracy"],
+    return {"model": model, "history": history, "test": test, "test_accuracy": test.accuracy,
             "train_seconds": train_seconds, "epochs": epochs, "n_train": len(datasets["train"]),
             "samples_per_s": sum(h["samples_per_s"] for h in history) / len(history),
             "embeddings": embeddings, "freeze": freeze, "glove_coverage": model.glove_coverage}
@@ -127,12 +128,12 @@ def train_lstm_checkpoint(profile, directory=None, progress: bool = True) -> dic
     model = build_model(vocab, profile)
     device = course.get_device()
     start = time.perf_counter()
-    history = fit(model, train_loader, val_loader, epochs=profile.lstm_epochs, lr=LSTM_LR, progress=progress,
+    trained = fit(model, train_loader, val_loader, epochs=profile.lstm_epochs, lr=LSTM_LR, progress=progress,
                   device=device)
     train_seconds = time.perf_counter() - start
     test = evaluate(model, test_loader, desc="test", progress=progress, device=device)
-    metrics = {"test_accuracy": test["accuracy"], "n_test": len(data["test"]), "n_train": len(data["train"]),
-               "best_val_accuracy": max(h["val_accuracy"] for h in history), "train_seconds": round(train_seconds, 1)}
+    metrics = {"test_accuracy": test.accuracy, "n_test": len(data["test"]), "n_train": len(data["train"]),
+               "best_val_accuracy": trained.best_val_accuracy, "train_seconds": round(train_seconds, 1)}
     save_checkpoint(directory, model.cpu(), vocab, {"max_tokens": profile.lstm_max_tokens,
                                                     "head_tokens": profile.lstm_head_tokens, "profile": profile.name,
                                                     "data": data_signature(profile), "metrics": metrics})

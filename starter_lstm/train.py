@@ -11,12 +11,13 @@ import time
 
 import numpy as np
 import torch
-from sklearn.metrics import accuracy_score
+from sklearn.metrics import accuracy_score, f1_score
 from torch import nn
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
 import course
+from course.run_results import EvalResult, TrainResult
 
 
 def to_device(batch, device):
@@ -51,37 +52,40 @@ def train_step(model: nn.Module, batch, optimizer: torch.optim.Optimizer, loss_f
 
 @torch.no_grad()
 def evaluate(model: nn.Module, loader: DataLoader, loss_fn: nn.Module | None = None,
-             desc: str = "evaluate", progress: bool = True, device=None) -> dict:
-    """Loss, accuracy, and the per-review labels, predictions and positive-class probabilities.
+             desc: str = "evaluate", progress: bool = True, device=None) -> EvalResult:
+    """Loss, accuracy and macro F1, with the per-review labels, predictions and class probabilities in dataset order
+    (an :class:`~course.run_results.EvalResult`, as Part 2's ``evaluate`` returns).
 
     The model is put on ``device`` (default ``course.get_device()``) and stays there; the results are on the CPU.
     """
+    start = time.perf_counter()
     device = torch.device(device) if device is not None else course.get_device()
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     model.to(device)
     model.eval()  # dropout off
     total_loss, n = 0.0, 0
-    labels_all, probs_all, index_all = [], [], []
+    labels_all, probs_all = [], []
     for batch in tqdm(loader, desc=desc, leave=False, disable=not progress):
         input_ids, lengths, labels = to_device(batch, device)
         logits = model(input_ids, lengths)
         total_loss += loss_fn(logits, labels).item() * len(labels)
         n += len(labels)
         labels_all.append(labels.cpu())
-        probs_all.append(torch.softmax(logits, dim=1)[:, 1].cpu())
+        probs_all.append(torch.softmax(logits, dim=1).cpu())
     if n == 0:
         raise ValueError("cannot evaluate on an empty loader")
     labels = torch.cat(labels_all).numpy()
     probs = torch.cat(probs_all).numpy()
-    preds = (probs >= 0.5).astype(np.int64)
+    preds = probs.argmax(axis=1).astype(np.int64)
     # The bucketing sampler reorders reviews; put them back in dataset order for the chapters.
     order = _dataset_order(loader)
     if order is not None:
         back = np.empty_like(order)
         back[order] = np.arange(len(order))
         labels, probs, preds = labels[back], probs[back], preds[back]
-    return {"loss": total_loss / n, "accuracy": float(accuracy_score(labels, preds)),
-            "labels": labels, "preds": preds, "probs": probs}
+    return EvalResult(accuracy=float(accuracy_score(labels, preds)), f1=float(f1_score(labels, preds, average="macro")),
+                      loss=total_loss / n, predictions=preds, labels=labels, probabilities=probs,
+                      seconds=time.perf_counter() - start)
 
 
 def _dataset_order(loader: DataLoader):
@@ -96,13 +100,14 @@ def _dataset_order(loader: DataLoader):
 
 def fit(model: nn.Module, train_loader: DataLoader, val_loader: DataLoader, epochs: int, lr: float = 2e-3,
         weight_decay: float = 0.0, max_grad_norm: float | None = 1.0, keep_best: bool = True,
-        progress: bool = True, max_seconds: float | None = None, device=None) -> list[dict]:
+        progress: bool = True, max_seconds: float | None = None, device=None) -> TrainResult:
     """Train for ``epochs`` epochs with Adam; after each, measure train and validation loss and accuracy.
 
     The train loss and accuracy of an epoch are averages over its batches, measured while training (with
     dropout on and the weights still changing), so they lag a little behind what the model can do at the end
-    of the epoch. Returns the history: one dict per epoch (``epoch, train_loss, train_accuracy, val_loss, val_accuracy,
-    seconds, samples_per_s``). With ``keep_best`` the model ends with the weights of its best validation epoch
+    of the epoch. Returns a :class:`~course.run_results.TrainResult` (as Part 2's ``train`` does): its ``history``
+    has one dict per epoch (``epoch, train_loss, train_accuracy, train_seconds, samples_per_s, val_accuracy, val_f1,
+    val_loss``). With ``keep_best`` the model ends with the weights of its best validation epoch
     (early stopping in hindsight; the test set is never looked at). ``max_seconds`` is a training-time budget:
     when it runs out, the current epoch stops early, is validated, and training ends. The model is trained on
     ``device`` (default ``course.get_device()``: the GPU when there is one) and stays there.
@@ -119,7 +124,8 @@ def fit(model: nn.Module, train_loader: DataLoader, val_loader: DataLoader, epoc
     loss_fn = nn.CrossEntropyLoss()
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
-    history, best_acc, best_state = [], -1.0, None
+    result = TrainResult(trainable_parameters=sum(p.numel() for p in params))
+    best_acc, best_state, seen_all, train_seconds = -1.0, None, 0, 0.0
     budget_start = time.perf_counter()
     for epoch in range(1, epochs + 1):
         start, seen, losses, correct = time.perf_counter(), 0, 0.0, 0
@@ -133,20 +139,24 @@ def fit(model: nn.Module, train_loader: DataLoader, val_loader: DataLoader, epoc
             if max_seconds is not None and time.perf_counter() - budget_start > max_seconds:
                 break
         seconds = time.perf_counter() - start
+        seen_all, train_seconds = seen_all + seen, train_seconds + seconds
         val = evaluate(model, val_loader, loss_fn, desc="validation", progress=progress, device=device)
-        row = {"epoch": epoch, "train_loss": losses / seen,
-               "train_accuracy": correct / seen,
-               "val_loss": val["loss"], "val_accuracy": val["accuracy"],
-               "seconds": seconds, "samples_per_s": seen / seconds}
-        history.append(row)
+        row = {"epoch": epoch, "train_loss": losses / seen, "train_accuracy": correct / seen, "train_seconds": seconds,
+               "samples_per_s": seen / seconds, "val_accuracy": val.accuracy, "val_f1": val.f1, "val_loss": val.loss}
+        result.history.append(row)
         if progress:
             print(f"epoch {epoch}: train loss {row['train_loss']:.3f}, validation loss {row['val_loss']:.3f}, "
                   f"validation accuracy {row['val_accuracy']:.3f} ({seconds:.0f} s)")
-        if keep_best and val["accuracy"] > best_acc:
-            best_acc, best_state = val["accuracy"], copy.deepcopy(model.state_dict())
+        if keep_best and val.accuracy > best_acc:
+            best_acc, best_state, result.best_epoch = val.accuracy, copy.deepcopy(model.state_dict()), epoch
         if max_seconds is not None and time.perf_counter() - budget_start > max_seconds:
             row["stopped_by_time_budget"] = True
             break
     if keep_best and best_state is not None:
         model.load_state_dict(best_state)
-    return history
+        result.best_val_accuracy = best_acc
+    else:
+        result.best_epoch, result.best_val_accuracy = result.history[-1]["epoch"], result.history[-1]["val_accuracy"]
+    result.seconds = time.perf_counter() - budget_start
+    result.train_samples_per_second = seen_all / train_seconds if train_seconds else 0.0
+    return result

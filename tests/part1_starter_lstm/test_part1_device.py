@@ -121,10 +121,10 @@ def test_train_and_test_passes_its_device_on(monkeypatch):
 def test_on_the_cpu_everything_runs_there_with_an_explicit_device():
     vocab, train_loader, val_loader = data()
     probe = DeviceProbe(len(vocab), stop=False)
-    history = fit(probe, train_loader, val_loader, epochs=2, progress=False, device=torch.device("cpu"))
-    assert len(history) == 2 and set(probe.seen) == {torch.device("cpu")}
+    trained = fit(probe, train_loader, val_loader, epochs=2, progress=False, device=torch.device("cpu"))
+    assert len(trained.history) == 2 and set(probe.seen) == {torch.device("cpu")}
     result = evaluate(probe, val_loader, progress=False, device="cpu")
-    assert isinstance(result["probs"], type(result["labels"])) and len(result["probs"]) == len(TEXTS) * 4
+    assert isinstance(result.probabilities, type(result.labels)) and result.probabilities.shape == (len(TEXTS) * 4, 2)
     assert predict(probe, vocab, "a great film", device="cpu")[0]["label"] in ("negative", "positive")
 
 
@@ -158,3 +158,23 @@ def test_fit_on_the_cpu_is_exactly_the_plain_training_loop():
     a, b = by_fit.state_dict(), by_hand.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert all(v.device.type == "cpu" for v in a.values())
+
+
+def test_fit_and_evaluate_return_the_course_result_types_that_part_2_returns():
+    """One word per thing: Part 1's fit and evaluate return TrainResult and EvalResult, shaped as Part 2's."""
+    from course.run_results import HISTORY_KEYS, EvalResult, TrainResult
+    from roberta_transfer import EvalResult as Part2Eval, TrainResult as Part2Train
+
+    assert (EvalResult, TrainResult) == (Part2Eval, Part2Train)
+    vocab, train_loader, val_loader = data()
+    probe = DeviceProbe(len(vocab), stop=False)
+    trained = fit(probe, train_loader, val_loader, epochs=3, progress=False, device="cpu")
+    assert isinstance(trained, TrainResult) and [r["epoch"] for r in trained.history] == [1, 2, 3]
+    assert all(set(HISTORY_KEYS) <= set(row) for row in trained.history)
+    best = max(trained.history, key=lambda r: r["val_accuracy"])  # the first of the best, as fit keeps it
+    assert (trained.best_epoch, trained.best_val_accuracy) == (best["epoch"], best["val_accuracy"])
+    assert trained.trainable_parameters == sum(p.numel() for p in probe.parameters()) and trained.seconds > 0
+    result = evaluate(probe, val_loader, progress=False, device="cpu")
+    assert isinstance(result, EvalResult) and (result.predictions == result.probabilities.argmax(1)).all()
+    assert result.accuracy == (result.predictions == result.labels).mean() and 0 <= result.f1 <= 1
+    assert result.probabilities.sum(1) == pytest.approx(1.0, abs=1e-5)
