@@ -159,7 +159,7 @@ def _prerequisites(chapter: str) -> list[str]:
 
 def _span_of_seconds(seconds: float) -> tuple[float, float]:
     minutes = seconds / 60
-    return (0.0, 1.0) if minutes < 1 else (math.floor(minutes), math.ceil(minutes * 1.001))
+    return (0.0, 1.0) if minutes < 1 else (math.floor(minutes), math.floor(minutes) + 1)  # the whole minutes around it
 
 
 def _before(key: str, profile: Profile, typed: list | None) -> tuple[float, float] | None:
