@@ -68,6 +68,9 @@ class Profile:
     # Part 3, serving.
     serve_max_length: int = 512
     latency_runs: int = 30  # timed runs per latency figure in Part 3's benchmarks (pipeline/serving.py, int8_variants.py)
+    # Encoder layers of the untrained roberta-base-sized model that Part 3's serving benchmarks time (pipeline/roberta_sized.py):
+    # roberta-base's 12 in every profile; the pipeline test makes it smaller, since it checks the mechanics, not the figures.
+    roberta_sized_layers: int = 12
 
     def sizes(self) -> dict:
         """The sizes this profile chose, as a dict a chapter can print."""

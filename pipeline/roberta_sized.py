@@ -88,18 +88,23 @@ def pooled_features(encoder, tokenizer, window: Window, texts, batch_size: int =
     return np.concatenate(out)
 
 
-def build_random_roberta(max_length: int = 512, seed: int = 0, **config_overrides):
+def build_random_roberta(max_length: int = 512, seed: int = 0, layers: int = 12):
     """A randomly initialised roberta-base-sized classifier (``RobertaConfig()``: 125M parameters), with a
-    byte-level BPE tokenizer of the same vocabulary size. Returns (module, tokenizer, spec)."""
+    byte-level BPE tokenizer of the same vocabulary size. Returns (module, tokenizer, spec).
+
+    ``layers``: encoder layers, roberta-base's 12 unless a profile's ``roberta_sized_layers`` says otherwise (the
+    pipeline test's smaller sizes: the same code path, a smaller model)."""
     torch.manual_seed(seed)
     # RobertaConfig() with roberta-base's real position table (514 = 512 tokens + RoBERTa's padding offset of 2)
-    config = RobertaConfig(num_labels=2, **{"max_position_embeddings": 514, **config_overrides})
+    config = RobertaConfig(num_labels=2, max_position_embeddings=514, num_hidden_layers=layers)
+    named = "" if layers == RobertaConfig().num_hidden_layers else f"num_hidden_layers={layers}"
     config.attn_implementation = "eager"
     model = AutoModelForSequenceClassification.from_config(config).eval()
     tokenizer = byte_level_tokenizer(config.vocab_size)
     window = make_window(tokenizer, min(max_length, config.max_position_embeddings - 2), pad_id=config.pad_token_id)
     spec = ModelSpec(
-        name="roberta-base-sized-random", architecture="RobertaForSequenceClassification (RobertaConfig(): 12 layers, 768 hidden)",
+        name="roberta-base-sized-random", architecture=f"RobertaForSequenceClassification (RobertaConfig({named}): {config.num_hidden_layers} layers, "
+                                       f"{config.hidden_size} hidden)",
         labels=list(course.IMDB_LABELS), window=window, uses_mask=True,
         source_checkpoint="none: randomly initialised (for size and speed only; predictions are meaningless)",
         description="UNTRAINED roberta-base-sized model, for measuring size and latency only.",
@@ -133,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python pipeline/roberta_sized.py", description=__doc__.splitlines()[0])
     parser.add_argument("source", choices=["standin", "random-roberta"])
     parser.add_argument("--max-length", type=int, default=512, help="random-roberta only: the window in tokens (default 512)")
+    parser.add_argument("--layers", type=int, default=12,
+                        help="random-roberta only: encoder layers (default 12, roberta-base's; the profile's roberta_sized_layers)")
     add_bundle_arguments(parser)
     args = parser.parse_args(argv)
     if args.source == "standin":
@@ -140,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"stand-in head fitted on {fit['n_train']} reviews (train accuracy {fit['train_accuracy']:.3f})")
         texts, labels = imdb_test_texts(texts_needed(args))
     else:
-        module, tokenizer, spec = build_random_roberta(max_length=args.max_length)
+        module, tokenizer, spec = build_random_roberta(max_length=args.max_length, layers=args.layers)
         texts, labels = random_texts(texts_needed(args)), None
     write_bundles(module, tokenizer, spec, args, texts, labels)
     return 0

@@ -198,7 +198,7 @@ def main(argv=None) -> dict:
     if "roberta" not in sections:
         rb = restore("roberta_base_sized")
     else:
-        rb = measure_roberta(args, rb32, rb8)
+        rb = measure_roberta(args, profile, rb32, rb8)
         save("roberta_base_sized", rb)
 
     # --- the stand-in ---------------------------------------------------------------------------------------
@@ -257,8 +257,8 @@ def _same_int8(int8_dir: Path, args) -> bool:
     return (details.get("ffn_output", "int8"), details.get("matmuls", "dynamic")) == (args.ffn_output, args.matmuls)
 
 
-def measure_roberta(args, rb32: Path, rb8: Path) -> dict:
-    model, tokenizer, spec = build_random_roberta(max_length=512)
+def measure_roberta(args, profile, rb32: Path, rb8: Path) -> dict:
+    model, tokenizer, spec = build_random_roberta(max_length=512, layers=profile.roberta_sized_layers)
     n_params = sum(p.numel() for p in model.parameters())
     given = args.roberta_bundles is not None
     if not given and not (args.reuse and (rb32 / "bundle.json").is_file()):
@@ -272,7 +272,8 @@ def measure_roberta(args, rb32: Path, rb8: Path) -> dict:
         quantize_bundle(rb32, rb8, texts=["good film", "bad film"], ffn_output=args.ffn_output, matmuls=args.matmuls,
                            overwrite=True)
     log("timing roberta-base-sized")
-    rb = {"parameters_millions": round(n_params / 1e6, 1), "note": "randomly initialised RobertaConfig(); synthetic token ids"}
+    layers = "" if profile.roberta_sized_layers == 12 else f"num_hidden_layers={profile.roberta_sized_layers}"
+    rb = {"parameters_millions": round(n_params / 1e6, 1), "note": f"randomly initialised RobertaConfig({layers}); synthetic token ids"}
     rb["fp32"] = measure_bundle(rb32, args.threads, args.runs)
     rb["int8"] = measure_bundle(rb8, args.threads, args.runs)
     rb["pytorch_fp32_latency_128_tokens"] = torch_latency(LogitsModule(model), 128, 50265, args.threads, max(10, args.runs // 2))

@@ -36,11 +36,12 @@ STAGES = (*CHECKPOINTS, "page", "lstm_small_pair", "lstm_curve", "behaviour", "w
           "part2_variants", "int8_variants", "serving")
 
 
-# The ci profile's sizes made smaller for this test: a few dozen examples, one or two epochs. Every stage still runs
-# its whole code path (each model trained, tested, exported, served) on them.
+# The ci profile's sizes made smaller for this test: a few dozen examples, one or two epochs, a 2-layer model where
+# the serving benchmarks time a roberta-base-sized one. Every stage still runs its whole code path (each model
+# trained, tested, exported, quantized, served) on them.
 SMALL = dict(n_train=1000, n_val=48, n_test=64, sst2_n_train=64, sst2_n_val=48, lstm_epochs=2, lstm_min_steps=10,
              learning_curve_sizes=(50, 100), transformer_n_train=64, head_epochs=1, finetune_epochs=1, sst2_curve_sizes=(0, 16),
-             tweet_n_train=48, tweet_n_test=48, latency_runs=3)
+             tweet_n_train=48, tweet_n_test=48, latency_runs=3, roberta_sized_layers=2)
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +75,16 @@ def git(repo: Path, *args) -> str:
 
 def ran(output: str) -> set[str]:
     return set(stages_run(output))
+
+
+def roberta_parameters(layers: int) -> int:
+    """Parameters of RobertaForSequenceClassification(RobertaConfig()) with ``layers`` encoder layers, 2 labels and
+    roberta-base's 514 positions, counted from the shapes of roberta-base (no model built)."""
+    vocab, positions, hidden, ffn = 50265, 514, 768, 3072
+    embeddings = (vocab + positions + 2) * hidden + 2 * hidden  # word, position, RobertaConfig()'s 2 token types; LayerNorm
+    layer = 4 * (hidden * hidden + hidden) + 2 * hidden + (hidden * ffn + ffn) + (ffn * hidden + hidden) + 2 * hidden
+    head = (hidden * hidden + hidden) + (hidden * 2 + 2)  # RobertaClassificationHead: dense, then out_proj
+    return embeddings + layers * layer + head
 
 
 def test_pipeline_runs_then_caches_then_reruns_only_what_a_parameter_touches(repo):
@@ -118,8 +129,10 @@ def test_pipeline_runs_then_caches_then_reruns_only_what_a_parameter_touches(rep
     assert int8["profile"] == "ci" and set(int8["variants"]) == {"dynamic", "dynamic_ffn_output_fp32", "blockwise"}
     assert "int8_instructions" in int8["machine"]["cpu"]  # int8 timings depend on them: the result says which
     serving = json.loads((repo / "pipeline/results/pipeline_ci_serving.json").read_text())
-    rb = serving["roberta_base_sized"]
-    assert 120 < rb["parameters_millions"] < 130 and rb["int8"]["size_mb"] < rb["fp32"]["size_mb"] / 3.5
+    rb = serving["roberta_base_sized"]  # roberta_sized_layers reaches both stages that build the model
+    assert rb["parameters_millions"] == round(roberta_parameters(SMALL["roberta_sized_layers"]) / 1e6, 1)
+    assert rb["fp32"]["size_mb"] == pytest.approx(rb["parameters_millions"] * 4, rel=0.02)  # fp32: 4 bytes a weight
+    assert rb["int8"]["size_mb"] < rb["fp32"]["size_mb"] / 3.5
     for name, row in int8["variants"].items():
         assert row["agreement"]["n_reviews"] == SMALL["n_test"] and 0 <= row["agreement"]["label_agreement"] <= 1
         assert row["roberta_base_sized"]["size_mb"] < rb["fp32"]["size_mb"] / 2, name  # every variant: int8 weights
