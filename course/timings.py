@@ -4,8 +4,8 @@ as measured). Nothing in that file is typed: each duration comes with its date, 
 Two sources:
 
 - ``junit FILE --profile ci``: the JUnit XML that pytest writes for an nbmake run of the chapters
-  (``scripts/test.sh`` step 5 writes ``runs/chapters-junit.xml``; the chapters of any other run, in any profile,
-  likewise). Only the chapters that passed are recorded.
+  (``scripts/test.sh`` writes ``runs/chapters-junit.xml`` while its other lane shares the cores: say so with
+  ``--run``; any other run, in any profile, likewise). Only the chapters that passed are recorded.
 - ``stages``: for each chapter whose notebook names a ``quick_stage``, that stage's committed quick result
   (``pipeline/results/pipeline_quick_<stage>.json``): the minutes its own work took, without the minutes spent
   making checkpoints first.

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Run every test on a fresh machine, in two lanes side by side (the machine has 2 cores; each lane keeps about one
-# busy, and neither waits for the other except where it needs what the other makes):
+# Run every test on a fresh machine, in two lanes side by side, each on its own half of the CPUs (on the course's
+# 2-core machine, one core each: PyTorch then runs one thread per lane; two processes that each spread PyTorch's two
+# threads over the same two cores mostly wait for each other). Neither lane waits for the other except where it
+# needs what the other makes:
 #   lane A, in the foreground, in .venv (requirements.txt's pinned versions):
 #     A1. .venv set up (scripts/setup_env.sh);
 #     A2. the unit tests of the packages (pytest tests/);
@@ -32,6 +34,13 @@ system_path=$PATH
 # The course's own environment: its packages from this checkout.
 in_venv() { PYTHONPATH=$root PATH="$root/.venv/bin:$system_path" "$@"; }
 stamp() { echo "$(( $(date +%s) - t0 )) s"; }
+# The CPUs this script may use, split in two halves (taskset: a process and its children keep to the CPUs it names).
+read -r -a cpus <<< "$("$(command -v python3)" -c 'import os; print(*sorted(os.sched_getaffinity(0)))')"
+all_cpus=$(IFS=,; echo "${cpus[*]}")
+half=$(( ${#cpus[@]} / 2 ))
+lane_a_cpus=$(IFS=,; echo "${cpus[*]:0:$(( half > 0 ? half : 1 ))}")
+lane_b_cpus=$(IFS=,; echo "${cpus[*]:$half}")
+keep_to() { taskset -pc "$1" "$2" > /dev/null; }  # keep_to CPUS PID
 
 # --- lane B: .venv-colab, then the chapters -----------------------------------------------------------------------
 work=$(mktemp -d "${TMPDIR:-/tmp}/course-book.XXXXXX")
@@ -39,6 +48,8 @@ lane_b_log=$work/lane-b.log
 colab_ready=$work/colab-env.ready
 lane_b() {
   set -euo pipefail
+  keep_to "$lane_b_cpus" "$BASHPID"
+  echo "(lane B on CPU $lane_b_cpus, lane A on CPU $lane_a_cpus)"
   echo "== B1 the Colab-like environment .venv-colab, and the set-up cell's install checked in it (at $(stamp))"
   scripts/colab_env.sh
   touch "$colab_ready"
@@ -69,6 +80,7 @@ show_lane_b() { echo "======== lane B's log ========"; cat "$lane_b_log"; echo "
 lane_b_failed() { show_lane_b; echo "lane B failed: its log is above"; exit 1; }
 
 # --- lane A: .venv, its unit tests, the pipeline, then the unit tests in .venv-colab -------------------------------
+keep_to "$lane_a_cpus" "$$"
 echo "== A1 .venv (lane B, .venv-colab and then the chapters, runs in the background; its log follows lane A's)"
 scripts/setup_env.sh
 echo "-- A1 done at $(stamp)"
@@ -94,6 +106,7 @@ echo "== waiting for lane B (the chapters)"
 wait "$lane_b_pid" || lane_b_failed
 show_lane_b
 
+keep_to "$all_cpus" "$$"
 echo "== the book, from the executed chapters, in .venv"
 sed -i 's/^  execute_notebooks: cache$/  execute_notebooks: "off"/' "$work/_config.yml"
 grep -q 'execute_notebooks: "off"' "$work/_config.yml"
