@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Run every test on a fresh machine, in two lanes side by side, each on its own half of the CPUs (on the course's
 # 2-core machine, one core each: PyTorch then runs one thread per lane; two processes that each spread PyTorch's two
-# threads over the same two cores mostly wait for each other). Neither lane waits for the other except where it
-# needs what the other makes:
+# threads over the same two cores mostly wait for each other; once lane A is done, lane B's next kernels may use
+# every CPU). Neither lane waits for the other except where it needs what the other makes:
 #   lane A, in the foreground, in .venv (requirements.txt's pinned versions):
 #     A1. .venv set up (scripts/setup_env.sh);
 #     A2. the unit tests of the packages (pytest tests/);
@@ -40,7 +40,17 @@ all_cpus=$(IFS=,; echo "${cpus[*]}")
 half=$(( ${#cpus[@]} / 2 ))
 lane_a_cpus=$(IFS=,; echo "${cpus[*]:0:$(( half > 0 ? half : 1 ))}")
 lane_b_cpus=$(IFS=,; echo "${cpus[*]:$half}")
-keep_to() { taskset -pc "$1" "$2" > /dev/null; }  # keep_to CPUS PID
+keep_to() {  # keep_to CPUS PID: the process and all its threads (nothing where util-linux's taskset is missing)
+  if command -v taskset > /dev/null; then taskset -apc "$1" "$2" > /dev/null; fi
+}
+in_group() {  # in_group PGID: the processes of a process group, read from /proc
+  local d stat
+  for d in /proc/[0-9]*; do
+    stat=$(cat "$d/stat" 2> /dev/null) || continue
+    read -r _ _ pgid _ <<< "${stat##*) }"
+    if [ "$pgid" = "$1" ]; then echo "${d#/proc/}"; fi
+  done
+}
 
 # --- lane B: .venv-colab, then the chapters -----------------------------------------------------------------------
 work=$(mktemp -d "${TMPDIR:-/tmp}/course-book.XXXXXX")
@@ -102,7 +112,8 @@ done
 PYTHONPATH=$root/scripts/colab_stub PATH="$root/.venv-colab/bin:$system_path" "$CPY" -m pytest tests -p no:cacheprovider
 echo "-- A4 done at $(stamp)"
 
-echo "== waiting for lane B (the chapters)"
+echo "== waiting for lane B (the chapters), which may now use every CPU: the kernels it starts from here on do"
+for pid in $(in_group "$lane_b_pid"); do keep_to "$all_cpus" "$pid" 2> /dev/null || true; done
 wait "$lane_b_pid" || lane_b_failed
 show_lane_b
 
