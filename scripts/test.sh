@@ -44,7 +44,7 @@ keep_to() {  # keep_to CPUS PID: the process and all its threads (nothing where 
   if command -v taskset > /dev/null; then taskset -apc "$1" "$2" > /dev/null; fi
 }
 in_group() {  # in_group PGID: the processes of a process group, read from /proc
-  local d stat
+  local d stat pgid
   for d in /proc/[0-9]*; do
     stat=$(cat "$d/stat" 2> /dev/null) || continue
     read -r _ _ pgid _ <<< "${stat##*) }"
