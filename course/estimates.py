@@ -13,8 +13,9 @@ Each chapter's facts live in its own notebook, under ``metadata["course"]`` (rea
 ``course.check_lessons``), ``needs`` (what it makes first when missing: words and the chapters whose work that is),
 ``quick_stage`` (the DVC stage whose quick run times the chapter's work) and ``computed`` (per profile, where nothing
 is measured: ``minutes``, ``how`` and ``before``, or ``formula`` and ``extra_minutes``; where the chapter is measured,
-only ``before``, when what it makes first is less than its prerequisite chapters' whole work). Adding a chapter changes
-its notebook and ``_toc.yml``.
+only ``before``, when what it makes first is less than its prerequisite chapters' whole work: typed minutes for a
+computed profile, or measured parts to add up, ``{"chapters": [...], "figures": [[result file, key], ...]}``).
+Adding a chapter changes its notebook and ``_toc.yml``.
 """
 from __future__ import annotations
 
@@ -162,9 +163,24 @@ def _span_of_seconds(seconds: float) -> tuple[float, float]:
     return (0.0, 1.0) if minutes < 1 else (math.floor(minutes), math.floor(minutes) + 1)  # the whole minutes around it
 
 
-def _before(key: str, profile: Profile, typed: list | None) -> tuple[float, float] | None:
-    """Minutes to make what ``key`` needs first: typed with a computed figure, else the prerequisites' own times
-    added up (their measured seconds when all are measured)."""
+def _measured_before(parts: dict, profile: Profile) -> tuple[float, float] | None:
+    """Seconds of measured work, added up: whole chapters (``chapters``: their measured seconds in ``profile``) and
+    figures of committed result files (``figures``: ``[file, dotted key]`` pairs, each a number of seconds)."""
+    from .reference import figure
+
+    measured = [timings().get(k, {}).get(profile.name) for k in parts.get("chapters", [])]
+    if not all(measured):
+        return None
+    seconds = sum(m["seconds"] for m in measured) + sum(figure(f, k).value for f, k in parts.get("figures", []))
+    return _span_of_seconds(seconds)
+
+
+def _before(key: str, profile: Profile, typed: list | dict | None) -> tuple[float, float] | None:
+    """Minutes to make what ``key`` needs first: typed with a computed figure; measured parts added up where the
+    metadata names them (a dict, :func:`_measured_before`: what is made first is less than whole chapters); else
+    the prerequisite chapters' own times added up (their measured seconds when all are measured)."""
+    if isinstance(typed, dict):
+        return _measured_before(typed, profile)
     if typed:
         return tuple(typed)
     needed = _prerequisites(key)

@@ -82,6 +82,21 @@ def test_a_measured_time_becomes_minutes_and_what_is_made_first_adds_the_measure
                                                           "03_stage2_transfer_finetune", "01_shrink_and_export"]
 
 
+def test_what_is_made_first_can_add_up_measured_parts_of_committed_results():
+    from course.reference import figure
+
+    quick = PROFILES["quick"]
+    parts = est.chapter_facts("04_imdb_to_sst2")["computed"]["quick"]["before"]
+    assert isinstance(parts, dict) and parts["figures"], "stage 1 and stage 2's measured work, not a typed number"
+    seconds = sum(figure(f, k).value for f, k in parts["figures"])
+    low, high = est.estimate("04_imdb_to_sst2", quick).before
+    assert low <= seconds / 60 <= high and high - low <= 1
+    with_lstm = est.estimate("06_why_transfer_pays", quick).before
+    lstm = MEASURED["04_lstm"]["quick"]["seconds"]
+    assert with_lstm[0] <= (seconds + lstm) / 60 <= with_lstm[1]
+    assert est._measured_before({"chapters": ["no_such_chapter"]}, quick) is None  # nothing measured: no figure
+
+
 def test_the_gpu_formula_sizes_the_colab_profile_within_15_minutes_a_chapter():
     colab, full = PROFILES["colab"], PROFILES["full"]
     stage1, how1 = est.gpu_minutes("stage1", colab)
