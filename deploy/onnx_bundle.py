@@ -152,6 +152,22 @@ def accuracy(logits: np.ndarray, labels) -> float | None:
 
 
 
+def check_parity(module, onnx_session, ids: list[np.ndarray], spec: ModelSpec, atol: float = DEFAULT_ATOL) -> tuple:
+    """The same token ids through PyTorch and through ONNX Runtime: the largest logit difference must be within
+    ``atol``, or :class:`ExportError`. Returns ``(the parity record for bundle.json, ONNX Runtime's logits)``."""
+    ref = torch_logits(module, ids, spec.window.pad_id, spec.uses_mask)
+    if ref.shape[1] != len(spec.labels):
+        raise ExportError(f"The model returns {ref.shape[1]} logits per text but {len(spec.labels)} labels were given.")
+    got = onnx_logits(onnx_session, ids, spec.window.pad_id, spec.uses_mask)
+    max_diff = float(np.abs(got - ref).max())
+    if not max_diff <= atol:  # float32 in another order differs by ~1e-6; an export bug by 0.1 or more
+        raise ExportError(f"Parity check failed: ONNX Runtime's logits differ from PyTorch's by up to {max_diff:.2e} "
+                          f"(tolerance {atol:.0e}) on {len(ids)} texts. The export is wrong; do not serve it.")
+    agree = float((got.argmax(-1) == ref.argmax(-1)).mean())
+    return {"reference": "PyTorch fp32", "n_texts": len(ids), "max_abs_logit_diff": max_diff, "tolerance": atol,
+            "label_agreement": agree}, got
+
+
 def export_bundle(module, tokenizer, spec: ModelSpec, out_dir: str | Path, *, texts: list[str],
                   labels: list[int] | None = None, atol: float = DEFAULT_ATOL, overwrite: bool = False) -> dict:
     """Export ``module`` (fp32) to the bundle ``out_dir`` and check it against PyTorch on ``texts``.
@@ -173,15 +189,7 @@ def export_bundle(module, tokenizer, spec: ModelSpec, out_dir: str | Path, *, te
     tok.save(str(out_dir / TOKENIZER_FILE))
 
     ids = encode_texts(tok, texts, spec.window)
-    ref = torch_logits(wrapped, ids, spec.window.pad_id, spec.uses_mask)
-    if ref.shape[1] != len(spec.labels):
-        raise ExportError(f"The model returns {ref.shape[1]} logits per text but {len(spec.labels)} labels were given.")
-    got = onnx_logits(session(out_dir / MODEL_FILE), ids, spec.window.pad_id, spec.uses_mask)
-    max_diff = float(np.abs(got - ref).max())
-    agree = float((got.argmax(-1) == ref.argmax(-1)).mean())
-    if not max_diff <= atol:
-        raise ExportError(f"Parity check failed: ONNX Runtime's logits differ from PyTorch's by up to {max_diff:.2e} "
-                          f"(tolerance {atol:.0e}) on {len(texts)} texts. The export is wrong; do not serve it.")
+    parity, got = check_parity(wrapped, session(out_dir / MODEL_FILE), ids, spec, atol)
     meta = {
         "format": BUNDLE_FORMAT,
         "name": spec.name,
@@ -195,8 +203,7 @@ def export_bundle(module, tokenizer, spec: ModelSpec, out_dir: str | Path, *, te
         "inputs": ["input_ids", "attention_mask"] if spec.uses_mask else ["input_ids"],
         "test_accuracy": spec.test_accuracy,
         "source_checkpoint": spec.source_checkpoint,
-        "parity": {"reference": "PyTorch fp32", "n_texts": len(texts), "max_abs_logit_diff": max_diff,
-                   "tolerance": atol, "label_agreement": agree},
+        "parity": parity,
         "bundle_accuracy": None if labels is None else {"n_texts": len(texts), "accuracy": accuracy(got, labels)},
         "export_seconds": round(export_seconds, 2),
         "created": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),

@@ -46,6 +46,16 @@ def activation_fed_matmuls(model) -> list[str]:
             if n.op_type == "MatMul" and len(n.input) == 2 and n.input[1] in weights and after_activation(n.input[0], 4)]
 
 
+def dynamic_int8(fp32_path, int8_path, *, embeddings: bool = True, keep_fp32: list[str] = ()) -> None:
+    """ONNX Runtime's dynamic quantization: every weight matrix stored as int8 ahead of time, each layer's input
+    converted to int8 at run time. ``embeddings``: the embedding tables (``Gather``) too. ``keep_fp32``: node names
+    left in fp32."""
+    ops = ["MatMul", "Gemm", "Attention", "LSTM"] + (["Gather"] if embeddings else [])
+    quantize_dynamic(str(fp32_path), str(int8_path), weight_type=QuantType.QInt8, op_types_to_quantize=ops,
+                     per_channel=True,  # one scale per output column: more labels identical to fp32, same size
+                     reduce_range=False, nodes_to_exclude=list(keep_fp32))
+
+
 def quantize_int8(fp32_path: Path, int8_path: Path, embeddings: bool = True, ffn_output: str = "int8",
                   matmuls: str = "dynamic") -> dict:
     """Dynamic int8 quantization (weights int8 ahead of time, activations at run time) with onnxruntime.
@@ -85,12 +95,8 @@ def quantize_int8(fp32_path: Path, int8_path: Path, embeddings: bool = True, ffn
         blockwise.model.save_model_to_file(source, use_external_data_format=False)
     # After the blockwise pass, the weight MatMuls left are the classification head's (the NBits quantizer turns its
     # Gemms into MatMuls but leaves them fp32): dynamic int8 takes them, like every MatMul in "dynamic" mode.
-    ops = ["MatMul", "Gemm", "Attention", "LSTM"] + (["Gather"] if embeddings else [])
-    # per_channel: one scale per output column of each weight matrix, which keeps more predictions
-    # identical to fp32 than one scale per matrix, at the same size.
     try:
-        quantize_dynamic(source, str(int8_path), weight_type=QuantType.QInt8, op_types_to_quantize=ops,
-                         per_channel=True, reduce_range=False, nodes_to_exclude=keep)
+        dynamic_int8(source, int8_path, embeddings=embeddings, keep_fp32=keep)
     finally:
         if source != str(fp32_path):
             Path(source).unlink()

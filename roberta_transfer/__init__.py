@@ -15,14 +15,14 @@ from .data import (LengthGroupedBatchSampler, PadCollator, encode_reviews, featu
 from .freezing import (ParamCount, count_trainable, encoder_layers, freeze_encoder, unfreeze_all, unfreeze_embeddings,
                        unfreeze_top_layers)
 from .model import ClassificationHead, HeadSpec, SentimentClassifier, build_classifier, grow_head, mean_pool
-from .training import EvalResult, TrainResult, evaluate, extract_features, make_accelerator, train
+from .training import EvalResult, TrainResult, evaluate, extract_features, make_accelerator, param_groups, train
 
 __all__ = [
     "CheckpointMismatchError", "ClassificationHead", "EvalResult", "HeadSpec", "LengthGroupedBatchSampler",
     "PadCollator", "ParamCount", "SentimentClassifier", "TrainResult", "build_classifier", "build_from_config", "check_state_dict",
     "count_trainable", "encode_reviews", "encoder_layers", "evaluate", "extract_features", "feature_loader",
     "freeze_encoder", "grow_head", "load_checkpoint", "load_tweets", "load_weights", "make_accelerator",
-    "make_loader", "mean_pool", "read_config", "real_token_share", "repair_text", "review_window", "save_checkpoint",
+    "make_loader", "mean_pool", "param_groups", "read_config", "real_token_share", "repair_text", "review_window", "save_checkpoint",
     "tensors_equal", "tokenize_dataset", "train", "unfreeze_all", "unfreeze_embeddings",
     "unfreeze_top_layers",
 ]

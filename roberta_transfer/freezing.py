@@ -45,7 +45,7 @@ def encoder_layers(encoder: nn.Module) -> nn.ModuleList:
 
 def _set(module: nn.Module, flag: bool) -> None:
     for p in module.parameters():
-        p.requires_grad_(flag)
+        p.requires_grad = flag
 
 
 def _report(model: nn.Module, what: str, verbose: bool) -> ParamCount:
@@ -57,8 +57,10 @@ def _report(model: nn.Module, what: str, verbose: bool) -> ParamCount:
 
 def freeze_encoder(model, verbose: bool = True) -> ParamCount:
     """Freeze the whole encoder; only the head trains (stage 1)."""
-    _set(model.encoder, False)
-    _set(model.head, True)
+    for p in model.encoder.parameters():
+        p.requires_grad = False  # autograd computes no gradient for it, and the optimiser never receives it
+    for p in model.head.parameters():
+        p.requires_grad = True
     return _report(model, "Encoder frozen, head trainable", verbose)
 
 
@@ -70,13 +72,13 @@ def unfreeze_all(model, verbose: bool = True) -> ParamCount:
 
 def unfreeze_top_layers(model, k: int, verbose: bool = True) -> ParamCount:
     """Freeze the encoder, then unfreeze its top ``k`` transformer layers (the head stays trainable)."""
-    layers = encoder_layers(model.encoder)
+    layers = encoder_layers(model.encoder)  # the transformer blocks, bottom first
     if not 0 <= k <= len(layers):
         raise ValueError(f"k must be between 0 and {len(layers)} (the encoder has {len(layers)} layers), not {k}")
-    _set(model.encoder, False)
-    for layer in layers[len(layers) - k:]:
-        _set(layer, True)
-    _set(model.head, True)
+    freeze_encoder(model, verbose=False)  # everything but the head frozen...
+    for layer in layers[len(layers) - k:]:  # ...then the top k blocks trainable again
+        for p in layer.parameters():
+            p.requires_grad = True
     return _report(model, f"Top {k} of {len(layers)} layers and the head trainable", verbose)
 
 

@@ -98,15 +98,25 @@ def run_stage1(profile, out_dir=None, progress: bool = True) -> dict:
     feature_seconds = time.perf_counter() - t0
     result = train_head_on_features(model, feats, labels, profile, progress=progress)
     test = evaluate_head_on_features(model, feats["test"], labels["test"])
-    summary = {"stage": "stage1", "test_accuracy": round(test.accuracy, 4), "test_f1": round(test.f1, 4),
-               "n_test": len(labels["test"]), "n_train": len(labels["train"]),
-               "feature_seconds": round(feature_seconds, 1), "head_train_seconds": round(result.seconds, 1),
-               "best_val_accuracy": round(result.best_val_accuracy, 4),
-               "trainable_parameters": count_trainable(model).trainable}
-    save_stage(out_dir, model, tokenizer, profile, summary, "stage1")
-    save_file({f"{s}.{kind}": t.contiguous() for s in feats for kind, t in (("features", feats[s]), ("labels", labels[s]))},
-              str(out_dir / FEATURES))
+    summary = stage1_metrics(test, result, count_trainable(model), len(labels["train"]), feature_seconds)
+    save_stage1(out_dir, model, tokenizer, profile, summary, feats, labels)
     return summary
+
+
+def stage1_metrics(test, result, count, n_train: int, feature_seconds: float) -> dict:
+    """What the stage-1 checkpoint records about its run (``config.json``'s ``metrics``)."""
+    return {"stage": "stage1", "test_accuracy": round(test.accuracy, 4), "test_f1": round(test.f1, 4),
+            "n_test": len(test.labels), "n_train": n_train, "feature_seconds": round(feature_seconds, 1),
+            "head_train_seconds": round(result.seconds, 1), "best_val_accuracy": round(result.best_val_accuracy, 4),
+            "trainable_parameters": count.trainable}
+
+
+def save_stage1(out_dir, model, tokenizer, profile, metrics: dict, feats: dict, labels: dict) -> Path:
+    """The stage-1 checkpoint, plus its cached features and labels (chapter 03's head-only variant reuses them)."""
+    save_stage(out_dir, model, tokenizer, profile, metrics, "stage1")
+    save_file({f"{s}.{kind}": t.contiguous() for s in feats for kind, t in (("features", feats[s]), ("labels", labels[s]))},
+              str(Path(out_dir) / FEATURES))
+    return Path(out_dir)
 
 
 def save_stage(out_dir, model, tokenizer, profile, metrics: dict, stage: str) -> Path:

@@ -116,12 +116,13 @@ def extract_features(model, loader, accelerator=None, progress: bool = True) -> 
     return feats[torch.argsort(index)].contiguous()
 
 
-def _param_groups(model: nn.Module, weight_decay: float) -> list[dict]:
-    """Weight decay on weight matrices only, not on biases and LayerNorm weights (as in BERT and RoBERTa)."""
+def param_groups(model: nn.Module, weight_decay: float) -> list[dict]:
+    """The optimiser's parameter groups: the trainable parameters only, with weight decay on weight matrices and
+    none on biases and LayerNorm weights (as in BERT and RoBERTa)."""
     decay, no_decay = [], []
     for name, p in model.named_parameters():
         if not p.requires_grad:
-            continue
+            continue  # frozen: the optimiser never sees it, so it cannot change it
         (no_decay if p.ndim < 2 or "LayerNorm" in name or "layer_norm" in name else decay).append(p)
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
@@ -150,7 +151,7 @@ def train(model: nn.Module, train_loader, val_loader=None, *, epochs: int, lr: f
     # scheduler wrapper advances once per process per step, which keeps the schedule right.
     batches_per_epoch = len(train_loader) if max_steps is None else min(len(train_loader), max_steps)
     total_steps = max(1, math.ceil(batches_per_epoch / accelerator.gradient_accumulation_steps) * epochs)
-    optimizer = torch.optim.AdamW(_param_groups(model, weight_decay), lr=lr)
+    optimizer = torch.optim.AdamW(param_groups(model, weight_decay), lr=lr)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(warmup_ratio * total_steps), total_steps)
     model, optimizer, train_dl, scheduler = accelerator.prepare(model, optimizer, train_loader, scheduler)
     result = TrainResult(trainable_parameters=count_trainable(accelerator.unwrap_model(model)).trainable)

@@ -12,7 +12,7 @@
 """
 from .checkpoint import load_checkpoint, save_checkpoint
 from .data import LengthGroupedBatchSampler, PadCollator, ReviewDataset, make_loader, pad_batch
-from .glove import GLOVE_DIM, glove_matrix, load_glove
+from .glove import GLOVE_DIM, glove_matrix, load_glove, start_from_glove
 from .model import LSTMClassifier, LSTMConfig, review_vector
 from .predict import LABELS, predict
 from .train import EvalResult, TrainResult, evaluate, fit, train_step
@@ -21,6 +21,6 @@ from .vocab import PAD, TOKEN_PATTERN, UNK, Vocab, coverage, to_hf_tokenizer, to
 __all__ = [
     "EvalResult", "GLOVE_DIM", "LABELS", "PAD", "TOKEN_PATTERN", "TrainResult", "UNK", "LengthGroupedBatchSampler", "PadCollator", "LSTMClassifier",
     "LSTMConfig", "ReviewDataset", "Vocab", "review_vector", "coverage", "evaluate", "fit", "glove_matrix", "load_checkpoint",
-    "load_glove", "make_loader", "pad_batch", "predict", "save_checkpoint", "to_hf_tokenizer", "tokenize",
+    "load_glove", "make_loader", "pad_batch", "predict", "save_checkpoint", "start_from_glove", "to_hf_tokenizer", "tokenize",
     "train_step", "truncate",
 ]

@@ -48,3 +48,13 @@ def glove_matrix(vocab: Vocab, seed: int = 0) -> tuple[torch.Tensor, float]:
     special = [vocab.pad_id, vocab.unk_id]
     found[special] = False
     return torch.from_numpy(matrix), float(found.sum() / (len(vocab) - len(special)))
+
+
+def start_from_glove(model, vocab: Vocab, *, freeze: bool, seed: int = 0) -> float:
+    """Copy :func:`glove_matrix` into ``model.embedding``; ``freeze=True`` keeps those rows fixed in training.
+    Returns the share of the vocabulary that GloVe knows."""
+    matrix, found = glove_matrix(vocab, seed=seed)
+    with torch.no_grad():  # an assignment to the weights, not a step autograd should record
+        model.embedding.weight.copy_(matrix)  # row i is now GloVe's vector for vocab.itos[i]
+    model.embedding.weight.requires_grad = not freeze  # frozen: no gradient, so the optimiser leaves it alone
+    return found

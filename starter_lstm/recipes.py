@@ -16,7 +16,7 @@ import course
 
 from .checkpoint import CONFIG, VOCAB, WEIGHTS, save_checkpoint
 from .data import ReviewDataset, make_loader
-from .glove import GLOVE_DIM, glove_matrix
+from .glove import GLOVE_DIM, start_from_glove
 from .model import LSTMClassifier, LSTMConfig
 from .train import evaluate, fit
 from .vocab import Vocab
@@ -40,10 +40,9 @@ def build_model(vocab: Vocab, profile, embeddings: str = "random", freeze: bool 
     model.head_tokens = profile.lstm_head_tokens
     model.glove_coverage = None
     if embeddings == "glove":
-        matrix, model.glove_coverage = glove_matrix(vocab, seed=profile.seed)
-        with torch.no_grad():
-            model.embedding.weight.copy_(matrix)
-    model.embedding.weight.requires_grad_(not freeze)
+        model.glove_coverage = start_from_glove(model, vocab, freeze=freeze, seed=profile.seed)
+    else:
+        model.embedding.weight.requires_grad = not freeze
     return model
 
 
@@ -113,31 +112,47 @@ def is_current(directory, profile) -> bool:
     return isinstance(config, dict) and config.get("data") == json.loads(json.dumps(data_signature(profile)))
 
 
-def train_lstm_checkpoint(profile, directory=None, progress: bool = True) -> dict:
-    """Chapter 04 end to end: vocabulary, model, ``fit`` on the profile's IMDb data, test, save the checkpoint to
-    ``directory`` (default :func:`lstm_dir`) with its data signature. Returns the checkpoint's metrics."""
-    directory = Path(directory or lstm_dir(profile))
-    course.seed_everything(profile.seed)
+def lstm_data(profile) -> tuple:
+    """Chapter 04's data: the profile's IMDb splits, the vocabulary of the training reviews, and every split as a
+    :class:`ReviewDataset` (token ids, cut to the window). Returns ``(imdb, vocab, data)``."""
     imdb = course.load_imdb(profile)
     vocab = build_vocab(imdb["train"], profile)
     data = {name: ReviewDataset.from_hf(split, vocab, profile.lstm_max_tokens, profile.lstm_head_tokens)
             for name, split in imdb.items()}
-    train_loader = make_loader(data["train"], profile.lstm_batch_size, shuffle=True, seed=profile.seed)
-    val_loader = make_loader(data["validation"], 256, shuffle=False)
-    test_loader = make_loader(data["test"], 256, shuffle=False)
+    return imdb, vocab, data
+
+
+def lstm_loaders(data: dict, profile) -> tuple:
+    """``(train, validation, test)`` loaders: shuffled, length-grouped batches for training; large batches in a
+    fixed order for measuring."""
+    return (make_loader(data["train"], profile.lstm_batch_size, shuffle=True, seed=profile.seed),
+            make_loader(data["validation"], 256, shuffle=False),
+            make_loader(data["test"], 256, shuffle=False))
+
+
+def save_lstm(directory, model, vocab: Vocab, profile, *, test, trained, n_train: int) -> dict:
+    """Save chapter 04's checkpoint with its window, profile, data signature and metrics; returns the metrics."""
+    metrics = {"test_accuracy": test.accuracy, "n_test": len(test.labels), "n_train": n_train,
+               "best_val_accuracy": trained.best_val_accuracy, "train_seconds": round(trained.seconds, 1)}
+    save_checkpoint(directory, model, vocab, {"max_tokens": profile.lstm_max_tokens,
+                                              "head_tokens": profile.lstm_head_tokens, "profile": profile.name,
+                                              "data": data_signature(profile), "metrics": metrics})
+    return metrics
+
+
+def train_lstm_checkpoint(profile, directory=None, progress: bool = True) -> dict:
+    """Chapter 04 end to end, its steps in its order: data, loaders, model, ``fit``, test, save to ``directory``
+    (default :func:`lstm_dir`). Returns the checkpoint's metrics."""
+    course.seed_everything(profile.seed)
+    imdb, vocab, data = lstm_data(profile)
+    train_loader, val_loader, test_loader = lstm_loaders(data, profile)
     model = build_model(vocab, profile)
     device = course.get_device()
-    start = time.perf_counter()
     trained = fit(model, train_loader, val_loader, epochs=profile.lstm_epochs, lr=LSTM_LR, progress=progress,
                   device=device)
-    train_seconds = time.perf_counter() - start
     test = evaluate(model, test_loader, desc="test", progress=progress, device=device)
-    metrics = {"test_accuracy": test.accuracy, "n_test": len(data["test"]), "n_train": len(data["train"]),
-               "best_val_accuracy": trained.best_val_accuracy, "train_seconds": round(train_seconds, 1)}
-    save_checkpoint(directory, model.cpu(), vocab, {"max_tokens": profile.lstm_max_tokens,
-                                                    "head_tokens": profile.lstm_head_tokens, "profile": profile.name,
-                                                    "data": data_signature(profile), "metrics": metrics})
-    return metrics
+    return save_lstm(directory or lstm_dir(profile), model, vocab, profile, test=test, trained=trained,
+                     n_train=len(data["train"]))
 
 
 def ensure_lstm(profile, progress: bool = True) -> Path:
