@@ -14,7 +14,7 @@ Each chapter's facts live in its own notebook, under ``metadata["course"]`` (rea
 ``quick_stage`` (the DVC stage whose quick run times the chapter's work) and ``computed`` (per profile, where nothing
 is measured: ``minutes``, ``how`` and ``before``, or ``formula`` and ``extra_minutes``; where the chapter is measured,
 only ``before``, when what it makes first is less than its prerequisite chapters' whole work: typed minutes for a
-computed profile, or measured parts to add up, ``{"chapters": [...], "figures": [[result file, key], ...]}``).
+computed profile, or measured parts to add up, ``{"chapters": [...], "checkpoints": [...]}``, :data:`CHECKPOINT_WORK`).
 Adding a chapter changes its notebook and ``_toc.yml``.
 """
 from __future__ import annotations
@@ -163,16 +163,25 @@ def _span_of_seconds(seconds: float) -> tuple[float, float]:
     return (0.0, 1.0) if minutes < 1 else (math.floor(minutes), math.floor(minutes) + 1)  # the whole minutes around it
 
 
+# What making a checkpoint costs, in seconds of measured work: figures of the committed quick pipeline results.
+# Stage 2 is stage 1 (its features, then its head) and the full variant (training, then its test pass).
+CHECKPOINT_WORK = {
+    "stage2": [("pipeline_quick_part2_variants.json", f"variants.{key}") for key in (
+        "stage1.feature_seconds", "stage1.head_train_seconds",
+        "variants.full.train_seconds", "variants.full.test_seconds")],
+}
+
+
 def _measured_before(parts: dict, profile: Profile) -> tuple[float, float] | None:
     """Seconds of measured work, added up: whole chapters (``chapters``: their measured seconds in ``profile``) and
-    figures of committed result files (``figures``: ``[file, dotted key]`` pairs, each a number of seconds)."""
+    checkpoints (``checkpoints``: names in :data:`CHECKPOINT_WORK`)."""
     from .reference import figure
 
     measured = [timings().get(k, {}).get(profile.name) for k in parts.get("chapters", [])]
     if not all(measured):
         return None
-    seconds = sum(m["seconds"] for m in measured) + sum(figure(f, k).value for f, k in parts.get("figures", []))
-    return _span_of_seconds(seconds)
+    work = [figure(f, k).value for name in parts.get("checkpoints", []) for f, k in CHECKPOINT_WORK[name]]
+    return _span_of_seconds(sum(m["seconds"] for m in measured) + sum(work))
 
 
 def _before(key: str, profile: Profile, typed: list | dict | None) -> tuple[float, float] | None:

@@ -87,8 +87,9 @@ def test_what_is_made_first_can_add_up_measured_parts_of_committed_results():
 
     quick = PROFILES["quick"]
     parts = est.chapter_facts("04_imdb_to_sst2")["computed"]["quick"]["before"]
-    assert isinstance(parts, dict) and parts["figures"], "stage 1 and stage 2's measured work, not a typed number"
-    seconds = sum(figure(f, k).value for f, k in parts["figures"])
+    assert isinstance(parts, dict) and parts["checkpoints"] == ["stage2"], "measured work, not a typed number"
+    seconds = sum(figure(f, k).value for f, k in est.CHECKPOINT_WORK["stage2"])
+    assert 30 * 60 < seconds < 45 * 60  # stage 1's features and head, the full variant's training and test
     low, high = est.estimate("04_imdb_to_sst2", quick).before
     assert low <= seconds / 60 <= high and high - low <= 1
     with_lstm = est.estimate("06_why_transfer_pays", quick).before
